@@ -1,0 +1,94 @@
+// A local SMTP server that behaves like smtp.postmarkapp.com:587 for the parts the Worker relies on:
+// STARTTLS offered, AUTH (PLAIN/LOGIN) only over TLS with the Server API token as user and password,
+// SIZE advertised, `535` for wrong credentials. Used by `npm run dev` and by the tests.
+import type { AddressInfo } from "node:net";
+import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+
+export interface ReceivedMessage {
+  from: string;
+  to: string[];
+  raw: string;
+  /** Whether the connection was TLS when the message (and so the AUTH before it) arrived. */
+  secure: boolean;
+  authUser: string | undefined;
+}
+
+export interface MailServerOptions {
+  port?: number;
+  host?: string;
+  cert: string;
+  key: string;
+  /** Server API tokens accepted as both username and password. */
+  tokens: string[];
+  onMessage?: (message: ReceivedMessage) => void;
+  /** Extra smtp-server options, to make a server misbehave in tests. */
+  overrides?: Partial<SMTPServerOptions>;
+}
+
+export interface RunningMailServer {
+  port: number;
+  messages: ReceivedMessage[];
+  close(): Promise<void>;
+}
+
+export const MAX_MESSAGE_BYTES = 20_480_000; // what Postmark advertises
+
+export async function startMailServer(options: MailServerOptions): Promise<RunningMailServer> {
+  const messages: ReceivedMessage[] = [];
+  const server = new SMTPServer({
+    name: "localhost",
+    banner: "local stand-in for smtp.postmarkapp.com",
+    secure: false,
+    key: options.key,
+    cert: options.cert,
+    authMethods: ["PLAIN", "LOGIN"],
+    allowInsecureAuth: false,
+    size: MAX_MESSAGE_BYTES,
+    logger: false,
+    onAuth(auth, _session, callback) {
+      const ok = auth.username === auth.password && options.tokens.includes(auth.username ?? "");
+      if (!ok) {
+        const err = Object.assign(new Error("Error: authentication failed: invalid token"), { responseCode: 535 });
+        return callback(err);
+      }
+      callback(null, { user: auth.username });
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        const message: ReceivedMessage = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString("utf8"),
+          secure: session.secure,
+          authUser: typeof session.user === "string" ? session.user : undefined,
+        };
+        messages.push(message);
+        options.onMessage?.(message);
+        callback();
+      });
+    },
+    ...options.overrides,
+  });
+  server.on("error", () => {}); // a client hanging up mid-session is not the server's failure
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    messages,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A header's value from a raw message (first occurrence, unfolded). */
+export function headerValue(raw: string, name: string): string | undefined {
+  const head = raw.split(/\r?\n\r?\n/)[0] ?? "";
+  const unfolded = head.replace(/\r?\n[ \t]+/g, " ");
+  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+}

@@ -1,0 +1,61 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigError } from "../config";
+
+/** A failure to report to the client in the one error shape of the API. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export const unauthorized = () =>
+  new ApiError(401, "unauthorized", "Missing or invalid credentials: send a valid token as 'Authorization: Bearer <token>'.");
+
+export const notFound = (what = "This resource") => new ApiError(404, "not_found", `${what} was not found.`);
+
+export const validationFailed = (fields: Record<string, string>) =>
+  new ApiError(400, "validation_failed", "Some fields are invalid: correct them and try again.", fields);
+
+export const payloadTooLarge = () =>
+  new ApiError(413, "payload_too_large", "The request body is larger than 1 MiB: send less data per request.");
+
+export function errorBody(error: ApiError) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.fields ? { fields: error.fields } : {}),
+    },
+  };
+}
+
+export function errorResponse(c: Context, error: ApiError) {
+  return c.json(errorBody(error), error.status);
+}
+
+/** The single place where thrown errors become answers: known ones as they are, the rest as a bare 500. */
+export function handleError(err: unknown, c: Context) {
+  if (err instanceof ApiError) return errorResponse(c, err);
+  if (err instanceof ConfigError) {
+    console.error(`configuration error: ${err.message}`);
+    return errorResponse(
+      c,
+      new ApiError(503, "service_misconfigured", `The service is not configured correctly: ${err.message}`),
+    );
+  }
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return errorResponse(c, payloadTooLarge());
+    const status = err.status as ContentfulStatusCode;
+    return errorResponse(c, new ApiError(status, status === 401 ? "unauthorized" : "bad_request", "The request was refused."));
+  }
+  // Log the name and message only: a stack or request dump could carry secrets.
+  console.error(`unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  return errorResponse(c, new ApiError(500, "internal_error", "Something went wrong on our side; try again in a moment."));
+}

@@ -1,0 +1,46 @@
+// Every route of the API, described once. `scripts/build-openapi.ts` turns this list and the request
+// schemas it names into the OpenAPI document served at /openapi.json (at build time, to keep the bundle small).
+import type * as v from "valibot";
+import { EmailSettingsInput } from "../schemas/email-settings";
+import { CreateTenantInput } from "../schemas/tenants";
+
+export type Auth = "none" | "admin" | "tenant" | "webhook";
+
+export interface Operation {
+  method: "get" | "post" | "put" | "delete";
+  /** OpenAPI path template, e.g. /v1/tenants/{id} */
+  path: string;
+  tag: string;
+  summary: string;
+  auth: Auth;
+  body?: v.GenericSchema;
+  query?: Record<string, string>;
+  /** status -> description */
+  responses: Record<number, string>;
+}
+
+export const operations: Operation[] = [
+  { method: "get", path: "/health", tag: "Service", summary: "Liveness and configuration check", auth: "none", responses: { 200: "The service is up", 503: "A secret or variable is missing or malformed" } },
+  { method: "get", path: "/openapi.json", tag: "Service", summary: "This document", auth: "none", responses: { 200: "OpenAPI 3.1 document" } },
+
+  { method: "post", path: "/v1/tenants", tag: "Operator", summary: "Create a tenant and its first access token (shown only here)", auth: "admin", body: CreateTenantInput, responses: { 201: "The tenant, with `token`", 400: "Invalid input" } },
+  { method: "get", path: "/v1/tenants", tag: "Operator", summary: "List tenants", auth: "admin", responses: { 200: "`{items: [{id, name, createdAt}]}`" } },
+  { method: "get", path: "/v1/tenants/{id}", tag: "Operator", summary: "One tenant", auth: "admin", responses: { 200: "`{id, name, createdAt}`", 404: "No such tenant" } },
+  { method: "post", path: "/v1/tenants/{id}/tokens", tag: "Operator", summary: "Issue another access token; earlier ones stay valid until revoked", auth: "admin", responses: { 201: "`{token, id}`", 404: "No such tenant" } },
+  { method: "get", path: "/v1/tenants/{id}/tokens", tag: "Operator", summary: "List a tenant's access tokens (ids and dates, never the tokens)", auth: "admin", responses: { 200: "`{items: [{id, createdAt, revokedAt}]}`", 404: "No such tenant" } },
+  { method: "delete", path: "/v1/tenants/{id}/tokens/{tokenId}", tag: "Operator", summary: "Revoke an access token", auth: "admin", responses: { 204: "Revoked", 404: "No such live token" } },
+
+  { method: "get", path: "/v1/email/settings", tag: "Email settings", summary: "The Postmark settings (the API key only as `{set, last4}`)", auth: "tenant", responses: { 200: "The settings", 404: "`not_configured` before the first save" } },
+  { method: "put", path: "/v1/email/settings", tag: "Email settings", summary: "Save the Postmark settings; omit `apiKey` to keep the stored one", auth: "tenant", body: EmailSettingsInput, responses: { 200: "The saved settings", 400: "`validation_failed` with `fields`" } },
+  { method: "delete", path: "/v1/email/settings", tag: "Email settings", summary: "Remove the Postmark settings and the stored key", auth: "tenant", responses: { 204: "Removed" } },
+
+  // Test email (issue 3)
+
+  // Postmark webhook and its credentials (issue 4)
+
+  // Suppressions (issue 4)
+
+  // Reports (issue 4)
+
+  // Dashboard (issue 5)
+];

@@ -1,0 +1,58 @@
+// "Integrate Email -> Postmark": the tenant's SMTP settings, with the API key sealed at rest.
+import { Hono } from "hono";
+import { type EmailSettings, deleteEmailSettings, getEmailSettings, saveEmailSettings } from "../db/email-settings";
+import type { AppEnv } from "../http/app-env";
+import { ApiError, validationFailed } from "../http/errors";
+import { readJsonBody } from "../http/json-body";
+import { EmailSettingsInput } from "../schemas/email-settings";
+
+export const notConfigured = () =>
+  new ApiError(404, "not_configured", "Email is not set up yet: save the Postmark settings first (PUT /v1/email/settings).");
+
+/** The settings as the API shows them: never the key, only whether it is set and its last 4 characters. */
+export function settingsView(s: EmailSettings) {
+  return {
+    provider: s.provider,
+    host: s.host,
+    port: s.port,
+    fromEmail: s.fromEmail,
+    fromName: s.fromName,
+    messageStream: s.messageStream,
+    apiKey: { set: true, last4: s.apiKeyLast4 },
+    updatedAt: s.updatedAt,
+  };
+}
+
+export const emailSettingsRoutes = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    const settings = await getEmailSettings(c.env.DB, c.get("tenantId"));
+    if (!settings) throw notConfigured();
+    return c.json(settingsView(settings));
+  })
+  .put("/", async (c) => {
+    const input = await readJsonBody(c, EmailSettingsInput);
+    const tenantId = c.get("tenantId");
+    const existing = await getEmailSettings(c.env.DB, tenantId);
+    if (!input.apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });
+
+    const sealedKey = input.apiKey
+      ? { apiKey: await c.get("config").keyring.seal(input.apiKey, tenantId), apiKeyLast4: input.apiKey.slice(-4) }
+      : { apiKey: existing!.apiKey, apiKeyLast4: existing!.apiKeyLast4 };
+    const settings: EmailSettings = {
+      tenantId,
+      provider: input.provider,
+      host: input.host.toLowerCase(),
+      port: input.port,
+      fromEmail: input.fromEmail,
+      fromName: input.fromName || null,
+      messageStream: input.messageStream,
+      ...sealedKey,
+      updatedAt: new Date().toISOString(),
+    };
+    await saveEmailSettings(c.env.DB, settings);
+    return c.json(settingsView(settings));
+  })
+  .delete("/", async (c) => {
+    await deleteEmailSettings(c.env.DB, c.get("tenantId"));
+    return c.body(null, 204);
+  });

@@ -1,0 +1,5 @@
+// Postmark webhook and its credentials (issue 4): routes to be built.
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+
+export const postmarkWebhookRoutes = new Hono<AppEnv>();

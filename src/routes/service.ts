@@ -1,0 +1,17 @@
+// Unauthenticated service routes: health and the API description.
+import { Hono } from "hono";
+import { ConfigError, loadConfig } from "../config";
+import openapi from "../generated/openapi.json";
+import type { AppEnv } from "../http/app-env";
+
+export const serviceRoutes = new Hono<AppEnv>()
+  .get("/health", async (c) => {
+    try {
+      await loadConfig(c.env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      return c.json({ ok: false, error: { code: "service_misconfigured", message: err.message } }, 503);
+    }
+    return c.json({ ok: true });
+  })
+  .get("/openapi.json", (c) => c.json(openapi));
