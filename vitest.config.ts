@@ -27,6 +27,7 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       exclude: ["test/browser/**"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
+      reporters: ["default", "./test/node/summary-reporter.ts"],
     },
   };
 });

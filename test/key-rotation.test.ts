@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { Keyring } from "../src/crypto/secret-box";
 import { bytesToBase64, randomBytes } from "../src/crypto/encoding";
@@ -70,6 +70,7 @@ describe("configuration errors", () => {
   ];
   for (const [name, overrides, message] of cases) {
     it(`answers 503 service_misconfigured for ${name}, naming it but not its value`, async () => {
+      const logged = vi.spyOn(console, "error").mockImplementation(() => {});
       const tenant = await createTenant();
       const res = await callWith(overrides, "/v1/email/settings", { headers: { Authorization: `Bearer ${tenant.token}` } });
       const error = await expectError(res, 503, "service_misconfigured");
@@ -79,6 +80,12 @@ describe("configuration errors", () => {
       const health = await callWith(overrides, "/health");
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({ ok: false, error: { code: "service_misconfigured" } });
+
+      // The operator sees the problem in the logs, without the secret's value.
+      const logs = logged.mock.calls.flat().join("\n");
+      expect(logs).toMatch(message);
+      for (const value of Object.values(overrides)) if (value) expect(logs).not.toContain(value);
+      logged.mockRestore();
     });
   }
 });
