@@ -124,6 +124,21 @@ describe("list", () => {
     expect((await list(tenant, "?limit=1000")).items).toHaveLength(123);
   });
 
+  it("pages across addresses in any script", async () => {
+    const tenant = await createTenantWithWebhook();
+    const emails = ["ő@example.com", "李@example.com", "zoë@example.com"];
+    for (const [i, email] of emails.entries()) await deliver(tenant, fx.bounce(i + 1, email, "2026-04-01T10:00:00Z"));
+    const seen: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await list(tenant, `?limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.items.map((i) => i.email));
+      cursor = page.nextCursor;
+      if (cursor) expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    } while (cursor);
+    expect(seen).toEqual([...emails].sort());
+  });
+
   it("answers 400 to a bad cursor, limit or reason", async () => {
     const tenant = await createTenant();
     for (const query of ["?cursor=nope", `?cursor=${btoa("[1,2]")}`, "?limit=0", "?limit=1001", "?limit=ten", "?limit=-5", "?reason=bounced", "?stream=a%20b"]) {

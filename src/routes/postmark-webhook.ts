@@ -1,12 +1,11 @@
 // The Postmark callback URL: its credentials (tenant token) and the webhook itself (HTTP Basic).
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { basicCredentials, matchesAny, newWebhookCredential, revealPassword } from "../crypto/webhook-credentials";
 import { type Receipt, storeEvent } from "../db/postmark-events";
-import { type StoredCredential, ensureCredential, liveCredentials, rotateCredential } from "../db/webhook-credentials";
+import { type StoredCredential, currentCredential, ensureCredential, liveCredentials, rotateCredential } from "../db/webhook-credentials";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { invalidJson } from "../http/json-body";
-import type { Context } from "hono";
 import { classifyEvent } from "../postmark/classify";
 import { auditCopy, parseWebhookBody } from "../postmark/payload";
 import { utcNow } from "../postmark/timestamps";
@@ -43,8 +42,10 @@ export const postmarkWebhookRoutes = new Hono<AppEnv>()
   .get("/v1/email/webhook", async (c) => {
     const tenantId = c.get("tenantId");
     // Created on first sight, so every tenant has a callback URL without an extra step.
-    const fresh = await newWebhookCredential(c.get("config").keyring, tenantId);
-    return c.json(await webhookView(c, await ensureCredential(c.env.DB, tenantId, fresh, new Date())));
+    const credential =
+      (await currentCredential(c.env.DB, tenantId)) ??
+      (await ensureCredential(c.env.DB, tenantId, await newWebhookCredential(c.get("config").keyring, tenantId), new Date()));
+    return c.json(await webhookView(c, credential));
   })
   .post("/v1/email/webhook/rotate", async (c) => {
     const tenantId = c.get("tenantId");

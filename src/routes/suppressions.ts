@@ -1,5 +1,6 @@
 // The suppression list: search, look up, check, add, reactivate, export, and its change feed.
 import { Hono } from "hono";
+import { base64ToBytes, bytesToBase64Url, utf8Bytes } from "../crypto/encoding";
 import {
   type ListPosition,
   addSuppressions,
@@ -17,11 +18,13 @@ import { suppressionsCsv } from "../http/suppressions-csv";
 import { toIsoMillis, utcNow } from "../postmark/timestamps";
 import { ChangesQuery, StreamQuery, SuppressionAddInput, SuppressionCheckInput, SuppressionListQuery } from "../schemas/suppressions";
 
-const encodeCursor = (position: ListPosition) => btoa(JSON.stringify(position)).replace(/=+$/, "");
+// base64url of UTF-8 JSON: addresses may hold any Unicode (btoa alone only takes Latin-1).
+const encodeCursor = (position: ListPosition) => bytesToBase64Url(utf8Bytes(JSON.stringify(position)));
 
 function decodeCursor(cursor: string): ListPosition {
   try {
-    const position: unknown = JSON.parse(atob(cursor));
+    const bytes = base64ToBytes(cursor.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(cursor.length / 4) * 4, "="));
+    const position: unknown = bytes && JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
     if (Array.isArray(position) && position.length === 2 && position.every((p) => typeof p === "string")) return position as ListPosition;
   } catch {
     // falls through to the 400
