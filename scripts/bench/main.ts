@@ -1,0 +1,67 @@
+// `npm run bench`: the figures of BENCHMARKS.md, each against a baseline measured in the same run.
+// Prints a table and PASS/MISS lines, writes bench/results.json. Loopback only; every process it starts
+// is stopped, and its throwaway state removed, also when it fails.
+// `npm run bench -- webhook lookups` runs only the named sections (webhook, lookups, bundle, smtp).
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loopbackClient } from "./http-load.ts";
+import { root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
+import { type Row, type Target, printTable, printTargets } from "./report.ts";
+import { createBenchTenant } from "./tenant.ts";
+import { benchWebhooks, webhookRows, webhookTargets } from "./webhook-throughput.ts";
+
+const SECTIONS = ["webhook", "lookups", "bundle", "smtp"] as const;
+type Section = (typeof SECTIONS)[number];
+
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+async function webhookSection(rows: Row[], targets: Target[]) {
+  const run = runDirectory("bench-webhook");
+  try {
+    run.migrate();
+    const worker = await startWorker({ run });
+    const client = loopbackClient(worker.base);
+    let outcome;
+    let tenantId: string;
+    try {
+      const tenant = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench webhooks");
+      tenantId = tenant.id;
+      log("webhook ingestion vs /health, concurrency 1 and 32 ...");
+      outcome = await benchWebhooks(client, tenant, { runs: 5, requests: { 1: 300, 32: 3000 } });
+    } finally {
+      client.close();
+      await worker.stop();
+    }
+    const [{ n: stored }] = run.query<{ n: number }>(`SELECT count(*) AS n FROM postmark_events WHERE tenant_id = '${tenantId}'`) as [{ n: number }];
+    rows.push(...webhookRows(outcome.results));
+    targets.push(...webhookTargets(outcome.results, outcome.sent, stored));
+  } finally {
+    run.dispose();
+  }
+}
+
+async function main() {
+  const asked = process.argv.slice(2).filter((a): a is Section => (SECTIONS as readonly string[]).includes(a));
+  const sections = asked.length > 0 ? asked : [...SECTIONS];
+  const rows: Row[] = [];
+  const targets: Target[] = [];
+  const started = Date.now();
+  if (sections.includes("webhook")) await webhookSection(rows, targets);
+
+  console.log(`\nPostmark edge bench: ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}\n`);
+  printTable(rows);
+  console.log("");
+  printTargets(targets);
+  const out = path.join(root, "bench", "results.json");
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), node: process.versions.node, cores: os.cpus().length, seconds: (Date.now() - started) / 1000, rows, targets }, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(root, out)} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+main()
+  .catch((err) => {
+    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAllWorkers());
