@@ -43,6 +43,22 @@ describe("BatchCommitter", () => {
     expect(calls.reduce((a, b) => a + b, 0)).toBe(80);
   });
 
+  it("hands each caller the results of its own statements, in order", async () => {
+    const { db } = instrumentedDb();
+    const committer = new BatchCommitter(db);
+    await committer.commit([insert("own-0")], waitUntil);
+    const upsert = (id: string) => env.DB.prepare("INSERT INTO batch_probe (id, note) VALUES (?1, 'ok') ON CONFLICT DO NOTHING").bind(id);
+    const read = (id: string) => env.DB.prepare("SELECT id FROM batch_probe WHERE id = ?1").bind(id);
+    const [fresh, again] = await Promise.all([
+      committer.commit([upsert("own-1"), read("own-1")], waitUntil),
+      committer.commit([upsert("own-0"), read("own-0")], waitUntil),
+    ]);
+    expect(fresh!.map((r) => r.meta.changes)).toEqual([1, 0]);
+    expect(fresh![1]!.results).toEqual([{ id: "own-1" }]);
+    expect(again!.map((r) => r.meta.changes)).toEqual([0, 0]);
+    expect(again![1]!.results).toEqual([{ id: "own-0" }]);
+  });
+
   it("keeps batches under the statement cap", async () => {
     const { db, calls } = instrumentedDb();
     const committer = new BatchCommitter(db, { maxStatements: 10 });

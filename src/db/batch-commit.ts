@@ -5,7 +5,8 @@
 
 interface PendingGroup {
   statements: D1PreparedStatement[];
-  resolve: () => void;
+  /** Gets the D1 results of its own statements, in order. */
+  resolve: (results: D1Result[]) => void;
   reject: (error: unknown) => void;
 }
 
@@ -37,11 +38,11 @@ export class BatchCommitter {
   }
 
   /**
-   * Resolves once `statements` are committed (all of them, atomically), rejects when they are not.
-   * `waitUntil` keeps a flush started by this request running after the request has its answer.
+   * Resolves with the results of `statements` once they are committed (all of them, atomically), rejects
+   * when they are not. `waitUntil` keeps a flush started by this request running after the request has its answer.
    */
-  commit(statements: D1PreparedStatement[], waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
-    const committed = new Promise<void>((resolve, reject) => this.queue.push({ statements, resolve, reject }));
+  commit(statements: D1PreparedStatement[], waitUntil: (promise: Promise<unknown>) => void): Promise<D1Result[]> {
+    const committed = new Promise<D1Result[]>((resolve, reject) => this.queue.push({ statements, resolve, reject }));
     if (!this.flushing) {
       this.flushing = this.flush().finally(() => {
         this.flushing = null;
@@ -61,8 +62,12 @@ export class BatchCommitter {
     while (this.queue.length > 0) {
       const groups = this.takeGroups();
       try {
-        await this.batchWithDeadline(groups.flatMap((g) => g.statements));
-        for (const g of groups) g.resolve();
+        const results = await this.batchWithDeadline(groups.flatMap((g) => g.statements));
+        let offset = 0;
+        for (const g of groups) {
+          g.resolve(results.slice(offset, offset + g.statements.length));
+          offset += g.statements.length;
+        }
       } catch (error) {
         if (groups.length === 1 || error instanceof CommitTimeoutError) {
           for (const g of groups) g.reject(error);
@@ -71,8 +76,7 @@ export class BatchCommitter {
         // One bad group must not fail its neighbours: the batch rolled back as a whole, so retry each alone.
         for (const g of groups) {
           try {
-            await this.batchWithDeadline(g.statements);
-            g.resolve();
+            g.resolve(await this.batchWithDeadline(g.statements));
           } catch (groupError) {
             g.reject(groupError);
           }
@@ -83,13 +87,13 @@ export class BatchCommitter {
 
   /** A stalled D1 call must not hold the queue forever; the rows it may still write later are harmless,
    * since callers write idempotently and retry after a 5xx. */
-  private async batchWithDeadline(statements: D1PreparedStatement[]): Promise<void> {
+  private async batchWithDeadline(statements: D1PreparedStatement[]): Promise<D1Result[]> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CommitTimeoutError(this.timeoutMs)), this.timeoutMs);
     });
     try {
-      await Promise.race([this.db.batch(statements), deadline]);
+      return await Promise.race([this.db.batch(statements), deadline]);
     } finally {
       clearTimeout(timer);
     }

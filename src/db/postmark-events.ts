@@ -54,8 +54,12 @@ export function eventStatements(db: D1Database, tenantId: string, event: Postmar
   return statements;
 }
 
-/** Stores one event; "duplicate" when Postmark had delivered it before. */
+/** What committing `eventStatements` did, from their results: "duplicate" when Postmark had delivered the event before. */
+export function storeOutcome(results: D1Result[]): "stored" | "duplicate" {
+  return (results[0]?.meta.changes ?? 0) > 0 ? "stored" : "duplicate";
+}
+
+/** Stores one event alone (one D1 batch). */
 export async function storeEvent(db: D1Database, tenantId: string, event: PostmarkEvent, receipt: Receipt): Promise<"stored" | "duplicate"> {
-  const [inserted] = await db.batch(eventStatements(db, tenantId, event, receipt));
-  return inserted!.meta.changes > 0 ? "stored" : "duplicate";
+  return storeOutcome(await db.batch(eventStatements(db, tenantId, event, receipt)));
 }

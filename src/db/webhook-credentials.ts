@@ -33,13 +33,20 @@ export async function currentCredential(db: D1Database, tenantId: string): Promi
   return row ? toCredential(row) : null;
 }
 
+/** A credential that may sign in until `expiresAt` (null: the current one, no end yet). */
+export interface LiveCredential {
+  username: string;
+  passwordHash: string;
+  expiresAt: string | null;
+}
+
 /** Every credential that may sign in now: the current one and those rotated out less than 24 hours ago. */
-export async function liveCredentials(db: D1Database, tenantId: string, now: Date): Promise<{ username: string; passwordHash: string }[]> {
+export async function liveCredentials(db: D1Database, tenantId: string, now: Date): Promise<LiveCredential[]> {
   const { results } = await db
-    .prepare("SELECT username, password_hash FROM webhook_credentials WHERE tenant_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)")
+    .prepare("SELECT username, password_hash, expires_at FROM webhook_credentials WHERE tenant_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)")
     .bind(tenantId, now.toISOString())
-    .all<{ username: string; password_hash: string }>();
-  return results.map((r) => ({ username: r.username, passwordHash: r.password_hash }));
+    .all<{ username: string; password_hash: string; expires_at: string | null }>();
+  return results.map((r) => ({ username: r.username, passwordHash: r.password_hash, expiresAt: r.expires_at }));
 }
 
 const insertSql = `INSERT INTO webhook_credentials (id, tenant_id, username, password_hash, password_ciphertext, password_iv, password_kid, created_at)

@@ -1,0 +1,55 @@
+// The Postmark callback URL's Basic credentials, checked against a short-lived per-isolate copy of the
+// tenant's live credentials. Why: reading them costs one D1 round trip per webhook, and a D1 round trip
+// is what limits webhook throughput (BENCHMARKS.md).
+// Safe because: a miss or a wrong password reads the database again, so new credentials (a rotation)
+// work at once; an expiry is checked at use against the cached expiry time, so a credential rotated out
+// stops working on time; and nothing else ends a credential early (rotation keeps old ones 24 hours).
+import { matchesAny } from "../crypto/webhook-credentials";
+import { type LiveCredential, liveCredentials } from "../db/webhook-credentials";
+
+/** How long a copy is used before it is read again even when it matches. */
+export const CREDENTIAL_CACHE_MS = 60_000;
+/** Most tenants kept (oldest copy dropped first), so the memory it takes is bounded. */
+const MAX_TENANTS = 10_000;
+
+type ReadCredentials = (tenantId: string, now: Date) => Promise<LiveCredential[]>;
+
+export class WebhookCredentialCache {
+  private readonly copies = new Map<string, { readAt: number; credentials: LiveCredential[] }>();
+
+  constructor(
+    private readonly read: ReadCredentials,
+    private readonly maxAgeMs = CREDENTIAL_CACHE_MS,
+  ) {}
+
+  /** Whether `given` opens `tenantId`'s callback URL at `now`; throws when the credentials cannot be read. */
+  async verify(tenantId: string, given: { username: string; password: string }, now: Date): Promise<boolean> {
+    const copy = this.copies.get(tenantId);
+    if (copy && now.getTime() - copy.readAt < this.maxAgeMs && (await matchesAny(given, usableAt(copy.credentials, now)))) return true;
+    const credentials = await this.read(tenantId, now);
+    this.remember(tenantId, credentials, now);
+    return matchesAny(given, usableAt(credentials, now));
+  }
+
+  private remember(tenantId: string, credentials: LiveCredential[], now: Date) {
+    this.copies.delete(tenantId); // re-inserted last: the Map's order is the eviction order
+    if (credentials.length === 0) return; // unknown tenants are not kept: they could fill the map
+    this.copies.set(tenantId, { readAt: now.getTime(), credentials });
+    if (this.copies.size > MAX_TENANTS) this.copies.delete(this.copies.keys().next().value!);
+  }
+}
+
+const usableAt = (credentials: LiveCredential[], now: Date) =>
+  credentials.filter((c) => c.expiresAt === null || Date.parse(c.expiresAt) > now.getTime());
+
+const caches = new WeakMap<D1Database, WebhookCredentialCache>();
+
+/** The cache shared by this isolate's requests that read credentials from `db`. */
+export function webhookCredentialCacheFor(db: D1Database): WebhookCredentialCache {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new WebhookCredentialCache((tenantId, now) => liveCredentials(db, tenantId, now));
+    caches.set(db, cache);
+  }
+  return cache;
+}
