@@ -83,8 +83,8 @@ export type RunDirectory = ReturnType<typeof runDirectory>;
 export interface RunningWorker {
   base: string;
   process: ChildProcess;
-  /** The pid of the workerd process serving the Worker (for its memory), once known. */
-  workerdPid(): number | null;
+  /** The pids of the workerd processes wrangler dev runs (its proxy and the Worker), for their memory. */
+  workerdPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -135,7 +135,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   return {
     base,
     process: child,
-    workerdPid: () => (child.pid ? findDescendant(child.pid, "workerd") : null),
+    workerdPids: () => (child.pid ? descendants(child.pid, "workerd") : []),
     stop: async () => {
       stopOnExit.delete(stop);
       await stop();
@@ -178,19 +178,20 @@ async function waitForHealth(base: string, child: ChildProcess, timeoutMs = 60_0
   throw new Error(`wrangler dev did not answer ${base}/health within ${timeoutMs / 1000} s`);
 }
 
-/** The first descendant of `pid` whose command name starts with `name` (Linux /proc). */
-function findDescendant(pid: number, name: string): number | null {
+/** The descendants of `pid` whose command name starts with `name` (Linux ps). */
+function descendants(pid: number, name: string): number[] {
   const result = spawnSync("ps", ["-e", "-o", "pid=,ppid=,comm="], { encoding: "utf8" });
   const rows = result.stdout.trim().split("\n").map((line) => line.trim().split(/\s+/)).map(([p, pp, comm]) => ({ pid: Number(p), ppid: Number(pp), comm: comm ?? "" }));
+  const found: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {
     const parent = queue.shift()!;
     for (const row of rows.filter((r) => r.ppid === parent)) {
-      if (row.comm.startsWith(name)) return row.pid;
+      if (row.comm.startsWith(name)) found.push(row.pid);
       queue.push(row.pid);
     }
   }
-  return null;
+  return found;
 }
 
 /** Resident memory of a process in MiB (Linux /proc), or null when it is gone. */

@@ -8,6 +8,7 @@ import path from "node:path";
 import { loopbackClient } from "./http-load.ts";
 import { root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
 import { type Row, type Target, printTable, printTargets } from "./report.ts";
+import { benchSuppressions, printPlans, suppressionRows, suppressionTargets } from "./suppression-lookups.ts";
 import { createBenchTenant } from "./tenant.ts";
 import { benchWebhooks, webhookRows, webhookTargets } from "./webhook-throughput.ts";
 
@@ -41,6 +42,28 @@ async function webhookSection(rows: Row[], targets: Target[]) {
   }
 }
 
+async function lookupsSection(rows: Row[], targets: Target[]) {
+  const run = runDirectory("bench-lookups");
+  try {
+    run.migrate();
+    const worker = await startWorker({ run });
+    const client = loopbackClient(worker.base);
+    let tenant;
+    try {
+      tenant = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench suppressions");
+    } finally {
+      client.close();
+      await worker.stop();
+    }
+    const { figures, plans } = await benchSuppressions(run, tenant, log);
+    rows.push(...suppressionRows(figures));
+    targets.push(...suppressionTargets(figures));
+    return plans;
+  } finally {
+    run.dispose();
+  }
+}
+
 async function main() {
   const asked = process.argv.slice(2).filter((a): a is Section => (SECTIONS as readonly string[]).includes(a));
   const sections = asked.length > 0 ? asked : [...SECTIONS];
@@ -48,14 +71,16 @@ async function main() {
   const targets: Target[] = [];
   const started = Date.now();
   if (sections.includes("webhook")) await webhookSection(rows, targets);
+  const plans = sections.includes("lookups") ? await lookupsSection(rows, targets) : [];
 
   console.log(`\nPostmark edge bench: ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}\n`);
   printTable(rows);
+  if (plans.length > 0) printPlans(plans);
   console.log("");
   printTargets(targets);
   const out = path.join(root, "bench", "results.json");
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), node: process.versions.node, cores: os.cpus().length, seconds: (Date.now() - started) / 1000, rows, targets }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), node: process.versions.node, cores: os.cpus().length, seconds: (Date.now() - started) / 1000, rows, targets, plans }, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(root, out)} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

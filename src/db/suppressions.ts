@@ -198,11 +198,13 @@ export async function listSuppressions(
          AND (?2 IS NULL OR instr(email, ?2) > 0)
          AND (?3 IS NULL OR reason = ?3)
          AND (?4 IS NULL OR stream = ?4)
-         AND (?5 IS NULL OR (email, stream) > (?5, ?6))
+         AND (email, stream) > (?5, ?6)
        ORDER BY email, stream
        LIMIT ?7`,
     )
-    .bind(tenantId, filter.email ?? null, filter.reason ?? null, filter.stream ?? null, after?.[0] ?? null, after?.[1] ?? null, limit)
+    // The first page starts after ('', ''), before every address: one form of the condition, so SQLite
+    // seeks the primary key to the cursor instead of scanning the tenant's rows from the start each page.
+    .bind(tenantId, filter.email ?? null, filter.reason ?? null, filter.stream ?? null, after?.[0] ?? "", after?.[1] ?? "", limit)
     .all<SuppressionRow>();
   return results.map(toSuppression);
 }

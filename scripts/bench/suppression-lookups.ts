@@ -1,0 +1,159 @@
+// Benches 2 and 3: the suppression API at 10k, 100k and 1M rows (one tenant's list grown in place, in
+// bulk), and the CSV export of the whole list with the Worker's memory sampled while it streams.
+import { fixtureEmail, loadSuppressionFixture } from "./fixtures.ts";
+import { type LoopbackClient, loopbackClient, median } from "./http-load.ts";
+import { type RunDirectory, type RunningWorker, rssMiB, startWorker } from "./local-worker.ts";
+import { type QueryPlan, hotQueryPlans } from "./query-plans.ts";
+import { type Row, type Target, ms } from "./report.ts";
+import { type BenchTenant, apiRequest } from "./tenant.ts";
+
+const SIZES = [10_000, 100_000, 1_000_000];
+/** Sizes whose CSV export is timed and watched: memory must not grow with the row count. */
+const CSV_SIZES = [100_000, 1_000_000];
+
+interface SizeFigures {
+  rows: number;
+  healthMs: number;
+  checkMs: number;
+  checkFound: number;
+  lookupMs: number;
+  listPageMs: number;
+  reportMs: number;
+  csv?: { seconds: number; rows: number; rssBeforeMiB: number; rssPeakMiB: number; rssAfterMiB: number; largestChunkKiB: number };
+}
+
+/** Median time of `runs` sequential calls, after a few warm-ups. */
+async function timed(client: LoopbackClient, request: () => Parameters<LoopbackClient["send"]>[0], runs = 15): Promise<{ ms: number; body: string }> {
+  const times: number[] = [];
+  let body = "";
+  for (let i = 0; i < runs + 3; i++) {
+    const res = await client.send(request());
+    if (res.status !== 200) throw new Error(`${request().path} answered ${res.status}: ${res.body.slice(0, 200)}`);
+    if (i >= 3) times.push(res.ms);
+    body = res.body;
+  }
+  return { ms: median(times), body };
+}
+
+/** 1000 addresses to check: every other one on the list (of which 5% reactivated), the rest never seen. */
+function checkBatch(rows: number, seed: number): string[] {
+  return Array.from({ length: 1000 }, (_, i) =>
+    i % 2 === 0 ? fixtureEmail((((i * 7919 + seed) % 1000) * (rows / 1000) + i) % rows) : `absent${seed}-${i}@nowhere.example`,
+  );
+}
+
+async function totalRss(worker: RunningWorker): Promise<number> {
+  return worker.workerdPids().reduce((sum, pid) => sum + (rssMiB(pid) ?? 0), 0);
+}
+
+/** Streams the whole CSV, counting rows and sampling the workerd processes' memory every 50 ms. */
+async function exportCsv(worker: RunningWorker, tenant: BenchTenant) {
+  const rssBeforeMiB = await totalRss(worker);
+  let rssPeakMiB = rssBeforeMiB;
+  const sampler = setInterval(() => {
+    void totalRss(worker).then((rss) => (rssPeakMiB = Math.max(rssPeakMiB, rss)));
+  }, 50);
+  const started = performance.now();
+  let rows = -1; // the header
+  let largestChunk = 0;
+  try {
+    const res = await fetch(`${worker.base}/v1/suppressions.csv`, { headers: { Authorization: `Bearer ${tenant.token}` } });
+    if (res.status !== 200 || !res.body) throw new Error(`CSV export answered ${res.status}`);
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      largestChunk = Math.max(largestChunk, chunk.length);
+      for (const byte of chunk) if (byte === 10) rows += 1;
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  return { seconds, rows, rssBeforeMiB, rssPeakMiB, rssAfterMiB: await totalRss(worker), largestChunkKiB: largestChunk / 1024 };
+}
+
+export async function benchSuppressions(run: RunDirectory, tenant: BenchTenant, log: (m: string) => void) {
+  const figures: SizeFigures[] = [];
+  let loaded = 0;
+  let plans: QueryPlan[] = [];
+  for (const size of SIZES) {
+    log(`loading suppression rows ${loaded} .. ${size} in bulk ...`);
+    loadSuppressionFixture(run, tenant.id, loaded, size);
+    loaded = size;
+    const worker = await startWorker({ run });
+    const client = loopbackClient(worker.base);
+    try {
+      log(`timing check, lookup, list page and report at ${size} rows ...`);
+      const health = await timed(client, () => ({ method: "GET", path: "/health" }));
+      let seed = 0;
+      const check = await timed(client, () => apiRequest(tenant, "POST", "/v1/suppressions/check", { emails: checkBatch(size, ++seed) }));
+      // Odd rows are never reactivated in the fixture, so the lookup finds one.
+      const lookup = await timed(client, () => apiRequest(tenant, "GET", `/v1/suppressions/${encodeURIComponent(fixtureEmail(((++seed * 37) % size) | 1))}`));
+      // A page deep in the list: the cursor of the address halfway through.
+      const middle = Buffer.from(JSON.stringify([fixtureEmail(Math.floor(size / 2)), "outbound"])).toString("base64url");
+      const listPage = await timed(client, () => apiRequest(tenant, "GET", `/v1/suppressions?limit=50&cursor=${middle}`));
+      const report = await timed(client, () => apiRequest(tenant, "GET", "/v1/reports/bounces?from=2026-01-01&to=2026-12-31"));
+      const sizeFigures: SizeFigures = {
+        rows: size,
+        healthMs: health.ms,
+        checkMs: check.ms,
+        checkFound: (JSON.parse(check.body) as { suppressed: unknown[] }).suppressed.length,
+        lookupMs: lookup.ms,
+        listPageMs: listPage.ms,
+        reportMs: report.ms,
+      };
+      if (CSV_SIZES.includes(size)) {
+        log(`CSV export of ${size} rows ...`);
+        sizeFigures.csv = await exportCsv(worker, tenant);
+      }
+      figures.push(sizeFigures);
+    } finally {
+      client.close();
+      await worker.stop();
+    }
+    if (size === SIZES[SIZES.length - 1]) plans = await hotQueryPlans(run, tenant.id, checkBatch(size, 1));
+  }
+  return { figures, plans };
+}
+
+export function suppressionRows(figures: SizeFigures[]): Row[] {
+  const rows: Row[] = [];
+  const small = figures[0]!;
+  for (const f of figures) {
+    const n = f.rows.toLocaleString("en");
+    rows.push({ section: "lookups", measure: `${n} rows: check 1000 addresses (${f.checkFound} found)`, value: ms(f.checkMs), baseline: f === small ? `${ms(f.healthMs)} /health` : `${ms(small.checkMs)} at ${small.rows.toLocaleString("en")}`, ratio: f === small ? undefined : f.checkMs / small.checkMs });
+    rows.push({ section: "lookups", measure: `${n} rows: lookup / list page / report`, value: `${ms(f.lookupMs)} / ${ms(f.listPageMs)} / ${ms(f.reportMs)}`, baseline: `${ms(f.healthMs)} /health` });
+    if (f.csv) {
+      rows.push({ section: "csv", measure: `${n} rows: export time (${f.csv.rows.toLocaleString("en")} rows)`, value: `${f.csv.seconds.toFixed(1)} s`, baseline: `${Math.round(f.csv.rows / f.csv.seconds).toLocaleString("en")} rows/s` });
+      rows.push({ section: "csv", measure: `${n} rows: workerd RSS before / peak / after`, value: `${f.csv.rssBeforeMiB.toFixed(0)} / ${f.csv.rssPeakMiB.toFixed(0)} / ${f.csv.rssAfterMiB.toFixed(0)} MiB`, baseline: `largest chunk ${f.csv.largestChunkKiB.toFixed(0)} KiB` });
+    }
+  }
+  return rows;
+}
+
+/** Rows the fixture leaves suppressed (every 20th is reactivated), i.e. what the CSV holds. */
+const suppressedIn = (rows: number) => rows - rows / 20;
+
+export function suppressionTargets(figures: SizeFigures[]): Target[] {
+  const small = figures.find((f) => f.rows === 10_000);
+  const large = figures.find((f) => f.rows === 1_000_000);
+  const targets: Target[] = [];
+  if (small && large) {
+    const ratio = large.checkMs / small.checkMs;
+    targets.push({ name: "check 1000 at 1M / at 10k <= 1.5", pass: ratio <= 1.5, detail: ratio.toFixed(2) });
+    targets.push({ name: "check 1000 at 1M < 20 ms", pass: large.checkMs < 20, detail: ms(large.checkMs) });
+  }
+  const csvs = figures.filter((f) => f.csv);
+  if (csvs.length === 2) {
+    const [a, b] = csvs.map((f) => f.csv!) as [NonNullable<SizeFigures["csv"]>, NonNullable<SizeFigures["csv"]>];
+    const growthA = a.rssPeakMiB - a.rssBeforeMiB;
+    const growthB = b.rssPeakMiB - b.rssBeforeMiB;
+    // Flat: ten times the rows may not take noticeably more memory (allowing 32 MiB of noise).
+    targets.push({ name: "CSV memory flat (peak growth at 1M vs 100k)", pass: growthB <= growthA + 32 && b.rows === suppressedIn(1_000_000), detail: `+${growthB.toFixed(0)} MiB at 1M, +${growthA.toFixed(0)} MiB at 100k; ${b.rows.toLocaleString("en")} rows streamed` });
+  }
+  return targets;
+}
+
+export function printPlans(plans: QueryPlan[]) {
+  console.log("\nEXPLAIN QUERY PLAN at 1,000,000 rows:");
+  for (const p of plans) console.log(`  ${p.query}\n    ${p.plan.join("\n    ")}`);
+}
