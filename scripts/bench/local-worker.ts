@@ -92,6 +92,8 @@ export interface StartWorkerOptions {
   run: RunDirectory;
   /** Entry point instead of wrangler.toml's `main` (the load run's fault-injecting wrapper). */
   entry?: string;
+  /** Worker variables set on the wrangler dev command line (`--var NAME:value`). */
+  vars?: Record<string, string>;
   /** Extra environment for wrangler dev (NODE_EXTRA_CA_CERTS for the SMTP bench). */
   env?: NodeJS.ProcessEnv;
 }
@@ -111,6 +113,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     "--persist-to", run.persistTo,
     "--env-file", run.envFile,
     "--log-level", "warn",
+    ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   // Its own process group, so stop() reaches wrangler and the workerd it starts.
   const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", output, output], env: { ...quietWrangler, ...options.env }, detached: true });

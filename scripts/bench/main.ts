@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { bundleSize } from "./bundle-size.ts";
 import { loopbackClient } from "./http-load.ts";
 import { root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
 import { type Row, type Target, printTable, printTargets } from "./report.ts";
@@ -72,6 +73,16 @@ async function main() {
   const started = Date.now();
   if (sections.includes("webhook")) await webhookSection(rows, targets);
   const plans = sections.includes("lookups") ? await lookupsSection(rows, targets) : [];
+  if (sections.includes("bundle")) {
+    const run = runDirectory("bench-bundle");
+    try {
+      const bundle = bundleSize(run);
+      rows.push(...bundle.rows);
+      targets.push(...bundle.targets);
+    } finally {
+      run.dispose();
+    }
+  }
 
   console.log(`\nPostmark edge bench: ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}\n`);
   printTable(rows);

@@ -19,11 +19,14 @@ interface SizeFigures {
   lookupMs: number;
   listPageMs: number;
   reportMs: number;
-  csv?: { seconds: number; rows: number; rssBeforeMiB: number; rssPeakMiB: number; rssAfterMiB: number; largestChunkKiB: number };
+  /** The second of two exports: the first also warms SQLite's page cache, which the second reuses. */
+  csv?: CsvExport & { firstPass: CsvExport };
 }
 
+type CsvExport = Awaited<ReturnType<typeof exportCsv>>;
+
 /** Median time of `runs` sequential calls, after a few warm-ups. */
-async function timed(client: LoopbackClient, request: () => Parameters<LoopbackClient["send"]>[0], runs = 15): Promise<{ ms: number; body: string }> {
+async function timed(client: LoopbackClient, request: () => Parameters<LoopbackClient["send"]>[0], runs = 31): Promise<{ ms: number; body: string }> {
   const times: number[] = [];
   let body = "";
   for (let i = 0; i < runs + 3; i++) {
@@ -103,7 +106,8 @@ export async function benchSuppressions(run: RunDirectory, tenant: BenchTenant, 
       };
       if (CSV_SIZES.includes(size)) {
         log(`CSV export of ${size} rows ...`);
-        sizeFigures.csv = await exportCsv(worker, tenant);
+        const firstPass = await exportCsv(worker, tenant);
+        sizeFigures.csv = { ...(await exportCsv(worker, tenant)), firstPass };
       }
       figures.push(sizeFigures);
     } finally {
@@ -124,7 +128,9 @@ export function suppressionRows(figures: SizeFigures[]): Row[] {
     rows.push({ section: "lookups", measure: `${n} rows: lookup / list page / report`, value: `${ms(f.lookupMs)} / ${ms(f.listPageMs)} / ${ms(f.reportMs)}`, baseline: `${ms(f.healthMs)} /health` });
     if (f.csv) {
       rows.push({ section: "csv", measure: `${n} rows: export time (${f.csv.rows.toLocaleString("en")} rows)`, value: `${f.csv.seconds.toFixed(1)} s`, baseline: `${Math.round(f.csv.rows / f.csv.seconds).toLocaleString("en")} rows/s` });
-      rows.push({ section: "csv", measure: `${n} rows: workerd RSS before / peak / after`, value: `${f.csv.rssBeforeMiB.toFixed(0)} / ${f.csv.rssPeakMiB.toFixed(0)} / ${f.csv.rssAfterMiB.toFixed(0)} MiB`, baseline: `largest chunk ${f.csv.largestChunkKiB.toFixed(0)} KiB` });
+      const first = f.csv.firstPass;
+      rows.push({ section: "csv", measure: `${n} rows: workerd RSS before / peak / after, 1st export`, value: `${first.rssBeforeMiB.toFixed(0)} / ${first.rssPeakMiB.toFixed(0)} / ${first.rssAfterMiB.toFixed(0)} MiB`, baseline: `largest chunk ${first.largestChunkKiB.toFixed(0)} KiB` });
+      rows.push({ section: "csv", measure: `${n} rows: workerd RSS before / peak / after, 2nd export`, value: `${f.csv.rssBeforeMiB.toFixed(0)} / ${f.csv.rssPeakMiB.toFixed(0)} / ${f.csv.rssAfterMiB.toFixed(0)} MiB`, baseline: `largest chunk ${f.csv.largestChunkKiB.toFixed(0)} KiB` });
     }
   }
   return rows;
@@ -147,8 +153,9 @@ export function suppressionTargets(figures: SizeFigures[]): Target[] {
     const [a, b] = csvs.map((f) => f.csv!) as [NonNullable<SizeFigures["csv"]>, NonNullable<SizeFigures["csv"]>];
     const growthA = a.rssPeakMiB - a.rssBeforeMiB;
     const growthB = b.rssPeakMiB - b.rssBeforeMiB;
-    // Flat: ten times the rows may not take noticeably more memory (allowing 32 MiB of noise).
-    targets.push({ name: "CSV memory flat (peak growth at 1M vs 100k)", pass: growthB <= growthA + 32 && b.rows === suppressedIn(1_000_000), detail: `+${growthB.toFixed(0)} MiB at 1M, +${growthA.toFixed(0)} MiB at 100k; ${b.rows.toLocaleString("en")} rows streamed` });
+    // Flat: exporting ten times the rows may not take noticeably more memory (32 MiB of noise allowed).
+    // Measured on the 2nd export, once SQLite's page cache holds the table (which the 1st export grows).
+    targets.push({ name: "CSV memory flat (2nd export's peak growth, 1M vs 100k)", pass: growthB <= growthA + 32 && b.rows === suppressedIn(1_000_000), detail: `+${growthB.toFixed(0)} MiB at 1M, +${growthA.toFixed(0)} MiB at 100k; ${b.rows.toLocaleString("en")} rows streamed` });
   }
   return targets;
 }
