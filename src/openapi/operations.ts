@@ -43,4 +43,5 @@ export const operations: Operation[] = [
   // Reports (issue 4)
 
   // Dashboard (issue 5)
+  { method: "get", path: "/", tag: "Dashboard", summary: "The dashboard (HTML; its script and stylesheet are under /assets/). Sign in with a tenant access token", auth: "none", responses: { 200: "The dashboard page" } },
 ];
