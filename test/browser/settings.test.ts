@@ -1,0 +1,106 @@
+// Signing in and the "Integrate Email -> Postmark" form, in a real Chromium.
+import type { Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, createTenant, launchBrowser, openPage, pageProblems, screenshot, signIn, stack } from "./harness";
+
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async (ctx) => {
+  await screenshot(page, ctx.task.name.replace(/\W+/g, "-"));
+  expect(pageProblems(page)).toEqual([]);
+  await page.close();
+});
+
+describe("sign in", () => {
+  it("refuses a wrong token in words, accepts the right one, and signs out", async () => {
+    const tenant = await createTenant("Sign-in tenant");
+    page = await openPage(browser);
+    await page.goto(stack.base + "/");
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("signin-token");
+
+    await page.getByLabel("Access token").fill("not-a-real-token");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#signin-token-error").textContent()).toContain("This token was not accepted");
+    expect(await page.getByLabel("Access token").getAttribute("aria-invalid")).toBe("true");
+
+    await page.getByLabel("Access token").fill(tenant.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Integrate Email → Postmark");
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    // A tenant that has not saved settings yet is told so, with the form prefilled for Postmark.
+    await expect.poll(() => page.locator("#settings-notice").textContent()).toContain("not set up yet");
+    expect(await page.getByLabel("SMTP host").inputValue()).toBe("smtp.postmarkapp.com");
+    expect(await page.getByLabel("Port", { exact: true }).inputValue()).toBe("587");
+    expect(await page.getByLabel("Message stream").inputValue()).toBe("outbound");
+
+    // Reloading keeps the session (sessionStorage), signing out forgets it.
+    await page.reload();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Integrate Email → Postmark");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await expect.poll(() => page.locator("#signin-notice").textContent()).toContain("Signed out");
+  });
+});
+
+describe("email settings", () => {
+  it("shows the API's field error next to the invalid field, then saves once it is fixed", async () => {
+    const tenant = await createTenant("Settings tenant");
+    page = await openPage(browser);
+    await signIn(page, tenant.token);
+
+    await page.getByLabel("Server API token").fill("0f0e0d0c-1111-2222-3333-44445555a1b2");
+    await page.getByLabel("From address").fill("not an address");
+    await page.getByLabel("From name").fill("Acme <News>");
+    await page.getByRole("button", { name: "Save" }).click();
+
+    const fromEmail = page.getByLabel("From address");
+    await expect.poll(() => page.locator("#settings-fromEmail-error").textContent()).toBe(
+      "From address must be a valid email address such as name@example.com.",
+    );
+    expect(await fromEmail.getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("settings-fromEmail");
+    expect(await page.locator("#settings-notice").textContent()).toContain("Some fields need attention");
+    await screenshot(page, "settings-invalid-field");
+
+    await fromEmail.fill("news@acme.example");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#settings-notice").textContent()).toContain("Saved.");
+    expect(await page.locator("#settings-fromEmail-error").isHidden()).toBe(true);
+    expect(await fromEmail.getAttribute("aria-invalid")).toBeNull();
+    // The key is write-only: the field is emptied and only its last four characters are shown.
+    expect(await page.getByLabel("Server API token").inputValue()).toBe("");
+    expect(await page.locator("#settings-apiKey-hint").textContent()).toContain("Set, ending a1b2");
+    // User text is shown as text: the angle brackets come back as typed.
+    expect(await page.getByLabel("From name").inputValue()).toBe("Acme <News>");
+
+    // Saving again with the key left blank keeps the stored key.
+    await page.getByLabel("Message stream").fill("broadcast");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#settings-notice").textContent()).toContain("Saved.");
+    await page.reload();
+    await expect.poll(() => page.getByLabel("Message stream").inputValue()).toBe("broadcast");
+    expect(await page.locator("#settings-apiKey-hint").textContent()).toContain("Set, ending a1b2");
+  });
+
+  it("is usable at phone width", async () => {
+    const tenant = await createTenant("Phone tenant");
+    page = await openPage(browser);
+    await page.setViewportSize({ width: 375, height: 740 });
+    await signIn(page, tenant.token);
+    // Nothing wider than the screen: no sideways scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.getByRole("link", { name: "Suppression list" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Suppression list");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  });
+});
