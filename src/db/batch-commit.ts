@@ -1,0 +1,121 @@
+// Commits the writes of concurrent requests together: one D1 batch (one round trip, one transaction)
+// for many requests, each request still answered only after its own statements are committed.
+// Why: every D1 call is a round trip through the runtime's plumbing; at 32 concurrent webhooks,
+// one call per request caps throughput at about a third of a route with no D1 call.
+
+interface PendingGroup {
+  statements: D1PreparedStatement[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface BatchCommitOptions {
+  /** Most statements in one D1 batch. */
+  maxStatements?: number;
+  /** How long a request waits for its commit before giving up (its caller then answers 5xx). */
+  timeoutMs?: number;
+}
+
+export class CommitTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`the commit did not finish within ${ms} ms`);
+  }
+}
+
+export class BatchCommitter {
+  private readonly queue: PendingGroup[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly maxStatements: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly db: D1Database,
+    options: BatchCommitOptions = {},
+  ) {
+    this.maxStatements = options.maxStatements ?? 200;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * Resolves once `statements` are committed (all of them, atomically), rejects when they are not.
+   * `waitUntil` keeps a flush started by this request running after the request has its answer.
+   */
+  commit(statements: D1PreparedStatement[], waitUntil: (promise: Promise<unknown>) => void): Promise<void> {
+    const committed = new Promise<void>((resolve, reject) => this.queue.push({ statements, resolve, reject }));
+    if (!this.flushing) {
+      this.flushing = this.flush().finally(() => {
+        this.flushing = null;
+      });
+      waitUntil(this.flushing);
+    }
+    // A request awaiting only a promise that another request settles is cancelled by the runtime
+    // as hung; this request's own timer keeps it alive (and bounds the wait).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CommitTimeoutError(this.timeoutMs)), this.timeoutMs);
+    });
+    return Promise.race([committed, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const groups = this.takeGroups();
+      try {
+        await this.batchWithDeadline(groups.flatMap((g) => g.statements));
+        for (const g of groups) g.resolve();
+      } catch (error) {
+        if (groups.length === 1 || error instanceof CommitTimeoutError) {
+          for (const g of groups) g.reject(error);
+          continue;
+        }
+        // One bad group must not fail its neighbours: the batch rolled back as a whole, so retry each alone.
+        for (const g of groups) {
+          try {
+            await this.batchWithDeadline(g.statements);
+            g.resolve();
+          } catch (groupError) {
+            g.reject(groupError);
+          }
+        }
+      }
+    }
+  }
+
+  /** A stalled D1 call must not hold the queue forever; the rows it may still write later are harmless,
+   * since callers write idempotently and retry after a 5xx. */
+  private async batchWithDeadline(statements: D1PreparedStatement[]): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CommitTimeoutError(this.timeoutMs)), this.timeoutMs);
+    });
+    try {
+      await Promise.race([this.db.batch(statements), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private takeGroups(): PendingGroup[] {
+    const groups: PendingGroup[] = [];
+    let count = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (groups.length > 0 && count + next.statements.length > this.maxStatements) break;
+      groups.push(this.queue.shift()!);
+      count += next.statements.length;
+    }
+    return groups;
+  }
+}
+
+const committers = new WeakMap<D1Database, BatchCommitter>();
+
+/** The committer shared by all requests of this isolate that write to `db`. */
+export function batchCommitterFor(db: D1Database): BatchCommitter {
+  let committer = committers.get(db);
+  if (!committer) {
+    committer = new BatchCommitter(db);
+    committers.set(db, committer);
+  }
+  return committer;
+}
