@@ -2,7 +2,7 @@
 // secrets, the local mail server and `wrangler dev`, all on free ports. Arriving mail is written to a
 // directory the tests read. wrangler's output goes to test-results/wrangler.log for failures.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -27,6 +27,10 @@ declare module "vitest" {
 const root = path.resolve(import.meta.dirname, "../..");
 
 export default async function setup(project: TestProject) {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(chromium)) {
+    throw new Error(`No Chromium at ${chromium}: install Debian's with \`apt-get install -y chromium\`, or set CHROMIUM_PATH.`);
+  }
   const resultsDir = path.join(root, "test-results");
   mkdirSync(resultsDir, { recursive: true });
   const dir = mkdtempSync(path.join(tmpdir(), "postmark-edge-browser-"));

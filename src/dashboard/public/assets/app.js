@@ -584,7 +584,7 @@ $("suppressions-add").addEventListener("submit", async (event) => {
   const input = $("suppressions-add-emails");
   clearFieldErrors(form);
   clearNotice("suppressions-notice");
-  const emails = input.value.split(/[\s,;]+/).filter(Boolean);
+  const emails = input.value.split(/[\r\n,;]+/).map((e) => e.trim()).filter(Boolean);
   if (emails.length === 0) {
     setFieldError(input, "Enter at least one address, one per line.");
     input.focus();
