@@ -108,8 +108,8 @@ describe("a bounce through the callback URL", () => {
     await screenshot(page, "report-after-bounce");
 
     // A range that ends before the bounce does not count it.
-    await page.getByLabel("From").fill("2020-01-01");
-    await page.getByLabel("To").fill("2020-01-31");
+    await page.getByLabel("From", { exact: true }).fill("2020-01-01");
+    await page.getByLabel("To", { exact: true }).fill("2020-01-31");
     await page.getByRole("button", { name: "Show" }).click();
     await expect.poll(() => reportNumber("total")).toBe("0");
     expect(await bars.count()).toBe(31);
@@ -147,8 +147,8 @@ describe("a bounce through the callback URL", () => {
 
     // The report still counts the bounce, but the address is no longer suppressed.
     await openView("Email report", "Email report");
-    await page.getByLabel("From").fill(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10));
-    await page.getByLabel("To").fill(today);
+    await page.getByLabel("From", { exact: true }).fill(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10));
+    await page.getByLabel("To", { exact: true }).fill(today);
     await page.getByRole("button", { name: "Show" }).click();
     await expect.poll(() => reportNumber("total")).toBe("1");
     expect(await reportNumber("suppressed")).toBe("1");

@@ -373,7 +373,7 @@ $("webhook-copy").addEventListener("click", async () => {
   }
 });
 
-$("webhook-rotate").addEventListener("click", async (event) => {
+$("webhook-rotate").addEventListener("click", async () => {
   const confirmed = await confirmAction(
     "Make new callback credentials?",
     "The current URL keeps working for 24 hours. Paste the new URL in Postmark before then, or bounces stop arriving.",
@@ -381,7 +381,7 @@ $("webhook-rotate").addEventListener("click", async (event) => {
     true,
   );
   if (!confirmed) return;
-  await whileBusy(event.currentTarget, async () => {
+  await whileBusy($("webhook-rotate"), async () => {
     try {
       showWebhook(await api("/v1/email/webhook/rotate", { method: "POST" }));
       notify("webhook-notice", "ok", "New credentials made.", "Copy the new URL and paste it in Postmark within 24 hours.");
