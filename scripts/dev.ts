@@ -128,7 +128,7 @@ async function main() {
       "",
       "════════════════════════════════════════════════════════════════",
       ` Worker:         ${base}   (health: ${base}/health)`,
-      ` Dashboard:      ${base}/`,
+      ` Dashboard:      ${base}/   (sign in with the demo token below)`,
       ` OpenAPI:        ${base}/openapi.json`,
       ` Demo tenant:    ${demo.id}`,
       ` Demo token:     ${demo.token}`,
