@@ -1,33 +1,18 @@
 // The callback URL, the email report and the suppression list (need issue 4's routes): a bounce posted to
 // the callback URL as Postmark would shows up in the report and on the list, and can be reactivated.
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  type Browser,
+  browserSession,
   createTenant,
-  launchBrowser,
-  openPage,
-  pageProblems,
   postmarkEvent,
   postToCallback,
   screenshot,
   signIn,
 } from "./harness";
 
-let browser: Browser;
+const session = browserSession();
 let page: Page;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async (ctx) => {
-  await screenshot(page, ctx.task.name.replace(/\W+/g, "-"));
-  expect(pageProblems(page)).toEqual([]);
-  await page.close();
-});
 
 async function openView(name: string, heading: string) {
   await page.getByRole("link", { name }).click();
@@ -47,7 +32,7 @@ const rowFor = (email: string) => page.getByRole("row").filter({ hasText: email 
 describe("callback URL", () => {
   it("shows the URL with credentials and Postmark's steps, copies it, and rotates it after confirmation", async () => {
     const tenant = await createTenant("Webhook tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await signIn(page, tenant.token);
     const url = await callbackUrl();
     expect(url).toContain(`/webhooks/postmark/${tenant.id}`);
@@ -80,7 +65,7 @@ describe("callback URL", () => {
 describe("a bounce through the callback URL", () => {
   it("counts in the email report and puts the address on the suppression list, until it is reactivated", async () => {
     const tenant = await createTenant("Bounce tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await signIn(page, tenant.token);
 
     await openView("Email report", "Email report");
@@ -158,7 +143,7 @@ describe("a bounce through the callback URL", () => {
 describe("suppression list", () => {
   it("adds addresses, names the bad one, pages through, and exports CSV", async () => {
     const tenant = await createTenant("List tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await signIn(page, tenant.token);
     await openView("Suppression list", "Suppression list");
 

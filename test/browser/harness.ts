@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { expect, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 
 export const stack = inject("stack");
 
@@ -22,13 +22,13 @@ const CHROMIUM_FLAGS = [
   "--disable-quic",
 ];
 
-export interface Browser {
+interface Browser {
   context: BrowserContext;
   close(): Promise<void>;
 }
 
 /** A browser with a fresh profile (its own --user-data-dir), removed again on close. */
-export async function launchBrowser(): Promise<Browser> {
+async function launchBrowser(): Promise<Browser> {
   const profile = mkdtempSync(path.join(tmpdir(), "postmark-edge-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -47,20 +47,39 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** A page that fails the test on any script error or CSP violation the dashboard causes. */
-export async function openPage(browser: Browser): Promise<Page> {
-  const page = await browser.context.newPage();
-  const problems: string[] = [];
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
+/**
+ * One browser for a test file and a fresh page per test: after each test the page is screenshotted into
+ * test-results/ (named after the test) and the test fails if the dashboard threw or broke its CSP.
+ */
+export function browserSession() {
+  let browser: Browser | undefined;
+  let current: { page: Page; problems: string[] } | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
   });
-  (page as Page & { problems: string[] }).problems = problems;
-  return page;
-}
-
-export function pageProblems(page: Page): string[] {
-  return (page as Page & { problems?: string[] }).problems ?? [];
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async (ctx) => {
+    if (!current) return;
+    const { page, problems } = current;
+    current = undefined;
+    await screenshot(page, ctx.task.name.replace(/\W+/g, "-"));
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+  return {
+    async open(): Promise<Page> {
+      const page = await browser!.context.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+      page.on("console", (msg) => {
+        if (msg.type() === "error" && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
+      });
+      current = { page, problems };
+      return page;
+    },
+  };
 }
 
 export async function screenshot(page: Page, name: string) {

@@ -1,27 +1,15 @@
 // Signing in and the "Integrate Email -> Postmark" form, in a real Chromium.
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, createTenant, launchBrowser, openPage, pageProblems, screenshot, signIn, stack } from "./harness";
+import { describe, expect, it } from "vitest";
+import { browserSession, createTenant, screenshot, signIn, stack } from "./harness";
 
-let browser: Browser;
+const session = browserSession();
 let page: Page;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async (ctx) => {
-  await screenshot(page, ctx.task.name.replace(/\W+/g, "-"));
-  expect(pageProblems(page)).toEqual([]);
-  await page.close();
-});
 
 describe("sign in", () => {
   it("refuses a wrong token in words, accepts the right one, and signs out", async () => {
     const tenant = await createTenant("Sign-in tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await page.goto(stack.base + "/");
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("signin-token");
@@ -55,7 +43,7 @@ describe("sign in", () => {
 describe("email settings", () => {
   it("shows the API's field error next to the invalid field, then saves once it is fixed", async () => {
     const tenant = await createTenant("Settings tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await signIn(page, tenant.token);
 
     await page.getByLabel("Server API token").fill("0f0e0d0c-1111-2222-3333-44445555a1b2");
@@ -94,7 +82,7 @@ describe("email settings", () => {
 
   it("is usable at phone width", async () => {
     const tenant = await createTenant("Phone tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await page.setViewportSize({ width: 375, height: 740 });
     await signIn(page, tenant.token);
     // Nothing wider than the screen: no sideways scrolling.

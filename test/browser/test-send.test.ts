@@ -1,34 +1,19 @@
 // "Send a test email" (needs POST /v1/email/test, issue 3): the dialog, its spinner, and both outcomes,
 // against the local mail server that stands in for smtp.postmarkapp.com.
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  type Browser,
+  browserSession,
   createTenant,
-  launchBrowser,
   localMailSettings,
-  openPage,
-  pageProblems,
   screenshot,
   signIn,
   tenantApi,
   waitForMail,
 } from "./harness";
 
-let browser: Browser;
+const session = browserSession();
 let page: Page;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async (ctx) => {
-  await screenshot(page, ctx.task.name.replace(/\W+/g, "-"));
-  expect(pageProblems(page)).toEqual([]);
-  await page.close();
-});
 
 /** Fills the form so that it points at the local mail server, with `apiKey`, and saves it. */
 async function saveLocalSettings(apiKey: string) {
@@ -55,7 +40,7 @@ async function sendTest(to: string, toName?: string) {
 describe("send a test email", () => {
   it("sends through the saved settings, shows success, and the message arrives", async () => {
     const tenant = await createTenant("Test-send tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await signIn(page, tenant.token);
     await saveLocalSettings(localMailSettings().apiKey);
 
@@ -85,7 +70,7 @@ describe("send a test email", () => {
 
   it("shows the auth error's message and hint when the mail server refuses the key", async () => {
     const tenant = await createTenant("Wrong-key tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await signIn(page, tenant.token);
     await saveLocalSettings("wrong-server-token-0000");
 
@@ -105,7 +90,7 @@ describe("send a test email", () => {
 
   it("shows the API's field error for a recipient that is not an address", async () => {
     const tenant = await createTenant("Bad-recipient tenant");
-    page = await openPage(browser);
+    page = await session.open();
     await signIn(page, tenant.token);
     await saveLocalSettings(localMailSettings().apiKey);
 

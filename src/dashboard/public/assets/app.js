@@ -87,7 +87,10 @@ function clearNotice(id) {
   $(id).replaceChildren();
 }
 
-const showFailure = (id, failure) => notify(id, "error", failure.message);
+/** A failed request in words; a 401 has already signed the user out and said why, so it is not repeated. */
+function showFailure(id, failure) {
+  if (failure.status !== 401) notify(id, "error", failure.message);
+}
 
 function labelOf(input) {
   const label = document.querySelector(`label[for="${input.id}"]`);
@@ -183,6 +186,7 @@ function go(name) {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   history.replaceState(null, "", location.pathname);
   route();
   if (message) notify("signin-notice", "error", message);
@@ -253,7 +257,7 @@ loaders.settings = async () => {
     if (failure.code === "not_configured") {
       showApiKeyState(null);
       notify("settings-notice", "", "Email is not set up yet: fill in your Postmark settings and save.");
-    } else if (failure.status !== 401) {
+    } else {
       showFailure("settings-notice", failure);
     }
   }
@@ -283,7 +287,7 @@ settingsForm.addEventListener("submit", async (event) => {
       if (failure.code === "validation_failed") {
         const other = showFieldErrors("settings", failure.fields);
         notify("settings-notice", "error", "Some fields need attention: see the messages next to them.", ...other);
-      } else if (failure.status !== 401) {
+      } else {
         showFailure("settings-notice", failure);
       }
     }
@@ -336,7 +340,7 @@ testForm.addEventListener("submit", async (event) => {
       if (failure.code === "validation_failed") {
         const other = showFieldErrors("test", failure.fields);
         notify("test-result", "error", "Check the recipient: see the message next to the field.", ...other);
-      } else if (failure.status !== 401) {
+      } else {
         showFailure("test-result", failure);
       }
     } finally {
@@ -357,7 +361,7 @@ loaders.webhook = async () => {
   try {
     showWebhook(await api("/v1/email/webhook"));
   } catch (failure) {
-    if (failure.status !== 401) showFailure("webhook-notice", failure);
+    showFailure("webhook-notice", failure);
   }
 };
 
@@ -386,7 +390,7 @@ $("webhook-rotate").addEventListener("click", async () => {
       showWebhook(await api("/v1/email/webhook/rotate", { method: "POST" }));
       notify("webhook-notice", "ok", "New credentials made.", "Copy the new URL and paste it in Postmark within 24 hours.");
     } catch (failure) {
-      if (failure.status !== 401) showFailure("webhook-notice", failure);
+      showFailure("webhook-notice", failure);
     }
   });
 });
@@ -479,7 +483,7 @@ async function loadReport() {
   try {
     showReport(await api(`/v1/reports/bounces?${query}`));
   } catch (failure) {
-    if (failure.status !== 401) showFailure("report-notice", failure);
+    showFailure("report-notice", failure);
   }
 }
 
@@ -532,7 +536,7 @@ async function loadSuppressions() {
     $("suppressions-next").disabled = !page.nextCursor;
     $("suppressions-prev").disabled = list.page === 0;
   } catch (failure) {
-    if (failure.status !== 401) showFailure("suppressions-notice", failure);
+    showFailure("suppressions-notice", failure);
   }
 }
 
@@ -573,7 +577,7 @@ $("suppressions-rows").addEventListener("click", async (event) => {
       notify("suppressions-notice", "ok", `${email} was reactivated and can receive mail again.`);
       await loadSuppressions();
     } catch (failure) {
-      if (failure.status !== 401) showFailure("suppressions-notice", failure);
+      showFailure("suppressions-notice", failure);
     }
   });
 });
@@ -611,7 +615,7 @@ $("suppressions-add").addEventListener("submit", async (event) => {
         });
         setFieldError(input, problems.join(" "));
         input.focus();
-      } else if (failure.status !== 401) {
+      } else {
         showFailure("suppressions-notice", failure);
       }
     }
@@ -633,7 +637,7 @@ $("suppressions-export").addEventListener("click", async (event) => {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       notify("suppressions-notice", "ok", `Downloaded ${filename}.`);
     } catch (failure) {
-      if (failure.status !== 401) showFailure("suppressions-notice", failure);
+      showFailure("suppressions-notice", failure);
     }
   });
 });
