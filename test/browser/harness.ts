@@ -86,17 +86,24 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(stack.resultsDir, `${name}.png`), fullPage: true });
 }
 
-async function admin(pathname: string, json: unknown) {
-  const res = await fetch(stack.base + pathname, {
+/** A fresh tenant through the operator API, so tests never share state. */
+export async function createTenant(name: string) {
+  const res = await fetch(stack.base + "/v1/tenants", {
     method: "POST",
     headers: { Authorization: `Bearer ${stack.adminToken}`, "Content-Type": "application/json" },
-    body: JSON.stringify(json),
+    body: JSON.stringify({ name }),
   });
   expect(res.status).toBe(201);
-  return res.json() as Promise<{ id: string; token: string }>;
+  return res.json() as Promise<{ id: string; token: string; tokenId: string }>;
 }
 
-export const createTenant = (name: string) => admin("/v1/tenants", { name });
+export async function revokeToken(tenant: { id: string; tokenId: string }) {
+  const res = await fetch(`${stack.base}/v1/tenants/${tenant.id}/tokens/${tenant.tokenId}`, {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${stack.adminToken}` },
+  });
+  expect(res.status).toBe(204);
+}
 
 /** Calls the API as the tenant, for set-up the test is not about. */
 export function tenantApi(token: string, pathname: string, init: { method?: string; json?: unknown } = {}) {

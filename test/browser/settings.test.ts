@@ -1,7 +1,7 @@
 // Signing in and the "Integrate Email -> Postmark" form, in a real Chromium.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { browserSession, createTenant, screenshot, signIn, stack } from "./harness";
+import { browserSession, createTenant, revokeToken, screenshot, signIn, stack } from "./harness";
 
 const session = browserSession();
 let page: Page;
@@ -78,6 +78,29 @@ describe("email settings", () => {
     await page.reload();
     await expect.poll(() => page.getByLabel("Message stream").inputValue()).toBe("broadcast");
     expect(await page.locator("#settings-apiKey-hint").textContent()).toContain("Set, ending a1b2");
+  });
+
+  it("says in words when the service cannot be reached, answers oddly, or no longer takes the token", async () => {
+    const tenant = await createTenant("Failure tenant");
+    page = await session.open();
+    await signIn(page, tenant.token);
+    await page.getByLabel("From address").fill("news@acme.example");
+
+    await page.route("**/v1/email/settings", (route) => route.abort("connectionrefused"));
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#settings-notice").textContent()).toBe("Could not reach the service: check your connection and try again.");
+
+    await page.unroute("**/v1/email/settings");
+    await page.route("**/v1/email/settings", (route) => route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad gateway</h1>" }));
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#settings-notice").textContent()).toMatch(/^The service answered 502 .*try again in a moment\.$/);
+
+    await page.unroute("**/v1/email/settings");
+    await revokeToken(tenant);
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
+    expect(await page.locator("#signin-notice").textContent()).toContain("no longer accepted");
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   });
 
   it("is usable at phone width", async () => {
