@@ -2,7 +2,7 @@
 // the Worker trusts, AUTH required) and `wrangler dev`. Used by `npm run dev` and the browser tests, which
 // differ only in ports, where state and logs go, and which secrets file wrangler reads.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { type ReceivedMessage, type RunningMailServer, startMailServer } from "./mail-server.ts";
@@ -102,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clearTimeout(timer);
     }
     await mail.close();
+    if (typeof output === "number") closeSync(output);
   };
 
   try {

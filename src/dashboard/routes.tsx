@@ -6,11 +6,11 @@ import { notFound } from "../http/errors";
 import { DashboardPage } from "./page";
 
 // Only this Worker's own script and styles may run or load; the API is fetched from the same origin.
-export const DASHBOARD_CSP = {
+const DASHBOARD_CSP = {
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
-  imgSrc: ["'self'", "data:"],
+  imgSrc: ["'self'"],
   connectSrc: ["'self'"],
   formAction: ["'self'"],
   baseUri: ["'none'"],
@@ -22,7 +22,7 @@ const dashboardHeaders = secureHeaders({ contentSecurityPolicy: DASHBOARD_CSP, r
 
 export const dashboardRoutes = new Hono<AppEnv>()
   .get("/", dashboardHeaders, (c) => {
-    // The page carries no data, but a token-holding tab should never be served a stale copy.
+    // Always the deployed version, so the page never pairs with a script from another release.
     c.header("Cache-Control", "no-store");
     return c.html(<DashboardPage />);
   })

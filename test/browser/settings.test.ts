@@ -101,6 +101,9 @@ describe("email settings", () => {
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
     expect(await page.locator("#signin-notice").textContent()).toContain("no longer accepted");
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    // Nothing the last tenant typed or saw stays behind for the next one to sign in here.
+    expect(await page.locator("#settings-fromEmail").inputValue()).toBe("");
+    expect(await page.locator("#settings-host").inputValue()).toBe("smtp.postmarkapp.com");
   });
 
   it("is usable at phone width", async () => {

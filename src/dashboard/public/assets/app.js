@@ -184,9 +184,24 @@ function go(name) {
   else location.hash = name;
 }
 
+/** Clears every form, list and message, so whoever signs in next in this tab sees nothing of the last tenant. */
+function forgetTenantData() {
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
+  for (const form of document.querySelectorAll("form")) {
+    form.reset();
+    clearFieldErrors(form);
+  }
+  for (const notice of document.querySelectorAll(".notice[id]")) clearNotice(notice.id);
+  $("webhook-url").value = "";
+  $("report-body").hidden = true;
+  $("suppressions-rows").replaceChildren();
+  list.cursors = [null];
+  list.page = 0;
+}
+
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
-  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
+  forgetTenantData();
   history.replaceState(null, "", location.pathname);
   route();
   if (message) notify("signin-notice", "error", message);
