@@ -106,6 +106,41 @@ describe("email settings", () => {
     expect(await page.locator("#settings-host").inputValue()).toBe("smtp.postmarkapp.com");
   });
 
+  it("works from the keyboard alone", async () => {
+    const tenant = await createTenant("Keyboard tenant");
+    page = await session.open();
+    await page.goto(stack.base + "/");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("signin-token");
+    await page.keyboard.type(tenant.token);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("settings-title");
+
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+    const order: (string | undefined)[] = [];
+    for (let i = 0; i < 9; i++) {
+      await page.keyboard.press("Tab");
+      order.push(await focused());
+    }
+    expect(order).toEqual([
+      "settings-provider",
+      "settings-host",
+      "settings-port",
+      "settings-apiKey",
+      "settings-fromEmail",
+      "settings-fromName",
+      "settings-messageStream",
+      "", // the Save button has no id
+      "open-test",
+    ]);
+    // Enter on the focused button opens the test dialog with the recipient field focused; Escape closes it
+    // and puts focus back where it was.
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused()).toBe("test-to");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+    expect(await focused()).toBe("open-test");
+  });
+
   it("is usable at phone width", async () => {
     const tenant = await createTenant("Phone tenant");
     page = await session.open();
