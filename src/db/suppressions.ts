@@ -1,9 +1,43 @@
-// SQL for the suppression list.
+// SQL for the suppression list: the state of each address per tenant and stream, and its change feed.
+import { normaliseEmail } from "../email-address";
+import type { SuppressionReason } from "../postmark/classify";
 
-/** Addresses are compared case-insensitively after trimming. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+export { normaliseEmail };
+
+export interface Suppression {
+  email: string;
+  stream: string;
+  reason: SuppressionReason;
+  origin: "postmark" | "api";
+  suppressedAt: string;
+  bounceType?: string;
+  details?: string;
+  canReactivate: boolean;
 }
+
+interface SuppressionRow {
+  email: string;
+  stream: string;
+  reason: SuppressionReason;
+  origin: "postmark" | "api";
+  suppressed_at: string;
+  bounce_type: string | null;
+  details: string | null;
+  can_reactivate: number;
+}
+
+export const toSuppression = (row: SuppressionRow): Suppression => ({
+  email: row.email,
+  stream: row.stream,
+  reason: row.reason,
+  origin: row.origin,
+  suppressedAt: row.suppressed_at,
+  ...(row.bounce_type !== null ? { bounceType: row.bounce_type } : {}),
+  ...(row.details !== null ? { details: row.details } : {}),
+  canReactivate: row.can_reactivate === 1,
+});
+
+const COLUMNS = "email, stream, reason, origin, suppressed_at, bounce_type, details, can_reactivate";
 
 /** The suppression that blocks mail to `email` on `stream`, or null when the address is active. */
 export async function findSuppression(
@@ -13,7 +47,183 @@ export async function findSuppression(
   email: string,
 ): Promise<{ reason: string } | null> {
   return db
-    .prepare("SELECT reason FROM suppressions WHERE tenant_id = ?1 AND stream = ?2 AND email = ?3")
-    .bind(tenantId, stream, normaliseEmail(email))
+    .prepare("SELECT reason FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1")
+    .bind(tenantId, normaliseEmail(email), stream)
     .first<{ reason: string }>();
+}
+
+export async function getSuppression(db: D1Database, tenantId: string, stream: string, email: string): Promise<Suppression | null> {
+  const row = await db
+    .prepare(`SELECT ${COLUMNS} FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1`)
+    .bind(tenantId, email, stream)
+    .first<SuppressionRow>();
+  return row ? toSuppression(row) : null;
+}
+
+/**
+ * A Postmark event's change to one address, as a statement that needs no read before it:
+ * - it takes effect only if this request's receipt stored the event row (same batch), so a redelivered
+ *   event changes nothing, and replaying the whole batch is harmless;
+ * - it applies only over an older version, so late or reordered events cannot undo newer ones;
+ * - a spam complaint is final: it applies over anything but a (newer) spam complaint, and nothing
+ *   else applies over it.
+ */
+export function postmarkChangeStatement(
+  db: D1Database,
+  change: {
+    tenantId: string;
+    email: string;
+    stream: string;
+    suppression: { reason: SuppressionReason; bounceType: string | null; details: string | null; canReactivate: boolean } | null;
+    suppressedAt: string;
+    version: string;
+    updatedAt: string;
+    eventKey: string;
+    receiptId: string;
+  },
+): D1PreparedStatement {
+  const s = change.suppression;
+  return db
+    .prepare(
+      `INSERT INTO suppressions (tenant_id, email, stream, suppressed, reason, origin, suppressed_at, bounce_type, details, can_reactivate, version, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, 'postmark', ?6, ?7, ?8, ?9, ?10, ?11
+       WHERE EXISTS (SELECT 1 FROM postmark_events WHERE tenant_id = ?1 AND event_key = ?12 AND receipt_id = ?13)
+       ON CONFLICT (tenant_id, email, stream) DO UPDATE SET
+         suppressed = excluded.suppressed,
+         reason = iif(excluded.suppressed, excluded.reason, suppressions.reason),
+         origin = iif(excluded.suppressed, excluded.origin, suppressions.origin),
+         suppressed_at = iif(excluded.suppressed, excluded.suppressed_at, suppressions.suppressed_at),
+         bounce_type = iif(excluded.suppressed, excluded.bounce_type, suppressions.bounce_type),
+         details = iif(excluded.suppressed, excluded.details, suppressions.details),
+         can_reactivate = iif(excluded.suppressed, excluded.can_reactivate, suppressions.can_reactivate),
+         version = excluded.version,
+         updated_at = excluded.updated_at
+       WHERE iif(suppressions.reason IS 'spam_complaint',
+                 excluded.reason IS 'spam_complaint' AND excluded.version > suppressions.version,
+                 excluded.reason IS 'spam_complaint' OR excluded.version > suppressions.version)`,
+    )
+    .bind(
+      change.tenantId, change.email, change.stream, s ? 1 : 0, s?.reason ?? null,
+      s ? change.suppressedAt : null, s?.bounceType ?? null, s?.details ?? null, s && !s.canReactivate ? 0 : 1,
+      change.version, change.updatedAt, change.eventKey, change.receiptId,
+    );
+}
+
+/** Suppresses addresses by hand (origin api); returns the addresses that were not suppressed before. */
+export async function addSuppressions(
+  db: D1Database,
+  tenantId: string,
+  stream: string,
+  emails: string[],
+  reason: SuppressionReason,
+  now: { iso: string; version: string },
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `INSERT INTO suppressions (tenant_id, email, stream, suppressed, reason, origin, suppressed_at, bounce_type, details, can_reactivate, version, updated_at)
+       SELECT ?1, value, ?2, 1, ?3, 'api', ?4, NULL, NULL, 1, ?5, ?4 FROM json_each(?6) WHERE true
+       ON CONFLICT (tenant_id, email, stream) DO UPDATE SET
+         suppressed = 1, reason = excluded.reason, origin = 'api', suppressed_at = excluded.suppressed_at,
+         bounce_type = NULL, details = NULL, can_reactivate = 1,
+         version = max(excluded.version, suppressions.version), updated_at = excluded.updated_at
+       WHERE suppressions.suppressed = 0
+       RETURNING email`,
+    )
+    .bind(tenantId, stream, reason, now.iso, now.version, JSON.stringify(emails))
+    .all<{ email: string }>();
+  return results.map((r) => r.email);
+}
+
+export type ReactivateResult = "reactivated" | "not_suppressed" | "cannot_reactivate";
+
+/** Takes an address off the list by hand; spam complaints (and what Postmark cannot reactivate) stay. */
+export async function reactivateSuppression(
+  db: D1Database,
+  tenantId: string,
+  stream: string,
+  email: string,
+  now: { iso: string; version: string },
+): Promise<ReactivateResult> {
+  const [updated, current] = await db.batch<{ can_reactivate: number }>([
+    db
+      .prepare(
+        `UPDATE suppressions SET suppressed = 0, version = max(?4, version), updated_at = ?5
+         WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1 AND can_reactivate = 1
+         RETURNING can_reactivate`,
+      )
+      .bind(tenantId, email, stream, now.version, now.iso),
+    db
+      .prepare("SELECT can_reactivate FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1")
+      .bind(tenantId, email, stream),
+  ]);
+  if (updated!.results.length > 0) return "reactivated";
+  return current!.results.length > 0 ? "cannot_reactivate" : "not_suppressed";
+}
+
+/** Of `emails` (normalised), those suppressed on `stream`: one query for up to 1000 addresses. */
+export async function checkSuppressions(db: D1Database, tenantId: string, stream: string, emails: string[]) {
+  const { results } = await db
+    .prepare(
+      `SELECT email, reason FROM suppressions
+       WHERE tenant_id = ?1 AND stream = ?2 AND suppressed = 1 AND email IN (SELECT value FROM json_each(?3))
+       ORDER BY email`,
+    )
+    .bind(tenantId, stream, JSON.stringify(emails))
+    .all<{ email: string; reason: SuppressionReason }>();
+  return results;
+}
+
+export interface SuppressionFilter {
+  /** substring of the normalised address */
+  email?: string;
+  reason?: SuppressionReason;
+  stream?: string;
+}
+
+/** Position in the list: the (email, stream) of the last row of the previous page. */
+export type ListPosition = [email: string, stream: string];
+
+/** One page of suppressed addresses in (email, stream) order, after `after`. */
+export async function listSuppressions(
+  db: D1Database,
+  tenantId: string,
+  filter: SuppressionFilter,
+  limit: number,
+  after: ListPosition | null,
+): Promise<Suppression[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${COLUMNS} FROM suppressions
+       WHERE tenant_id = ?1 AND suppressed = 1
+         AND (?2 IS NULL OR instr(email, ?2) > 0)
+         AND (?3 IS NULL OR reason = ?3)
+         AND (?4 IS NULL OR stream = ?4)
+         AND (?5 IS NULL OR (email, stream) > (?5, ?6))
+       ORDER BY email, stream
+       LIMIT ?7`,
+    )
+    .bind(tenantId, filter.email ?? null, filter.reason ?? null, filter.stream ?? null, after?.[0] ?? null, after?.[1] ?? null, limit)
+    .all<SuppressionRow>();
+  return results.map(toSuppression);
+}
+
+export interface SuppressionChange {
+  seq: number;
+  email: string;
+  stream: string;
+  suppressed: boolean;
+  reason: SuppressionReason | null;
+  changedAt: string;
+}
+
+/** Changes of the tenant's suppression states after `since`, oldest first. */
+export async function listChanges(db: D1Database, tenantId: string, since: number, limit: number): Promise<SuppressionChange[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT seq, email, stream, suppressed, reason, changed_at FROM suppression_changes
+       WHERE tenant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`,
+    )
+    .bind(tenantId, since, limit)
+    .all<{ seq: number; email: string; stream: string; suppressed: number; reason: SuppressionReason | null; changed_at: string }>();
+  return results.map((r) => ({ seq: r.seq, email: r.email, stream: r.stream, suppressed: r.suppressed === 1, reason: r.reason, changedAt: r.changed_at }));
 }

@@ -2,6 +2,7 @@
 // schemas it names into the OpenAPI document served at /openapi.json (at build time, to keep the bundle small).
 import type * as v from "valibot";
 import { EmailSettingsInput } from "../schemas/email-settings";
+import { SuppressionAddInput, SuppressionCheckInput } from "../schemas/suppressions";
 import { CreateTenantInput } from "../schemas/tenants";
 
 export type Auth = "none" | "admin" | "tenant" | "webhook";
@@ -37,10 +38,21 @@ export const operations: Operation[] = [
   // Test email (issue 3)
 
   // Postmark webhook and its credentials (issue 4)
+  { method: "get", path: "/v1/email/webhook", tag: "Postmark webhook", summary: "The callback URL to paste into Postmark, with its HTTP Basic credentials (created on first call)", auth: "tenant", responses: { 200: "`{url, username, password, urlWithCredentials}`" } },
+  { method: "post", path: "/v1/email/webhook/rotate", tag: "Postmark webhook", summary: "New webhook credentials; the previous ones keep working for 24 hours", auth: "tenant", responses: { 200: "`{url, username, password, urlWithCredentials}` with the new credentials" } },
+  { method: "post", path: "/webhooks/postmark/{tenantId}", tag: "Postmark webhook", summary: "Postmark posts one event here (bounce, spam complaint, subscription change; others are acknowledged and ignored)", auth: "webhook", responses: { 200: "`{status: \"stored\" | \"duplicate\" | \"ignored\"}`", 400: "`invalid_json`: the body is not a JSON object", 413: "`payload_too_large`", 503: "`storage_unavailable`: not stored, Postmark retries" } },
 
   // Suppressions (issue 4)
+  { method: "get", path: "/v1/suppressions", tag: "Suppressions", summary: "Suppressed addresses in (email, stream) order, a page at a time", auth: "tenant", query: { email: "substring of the address", reason: "hard_bounce | spam_complaint | unsubscribe | manual", stream: "message stream", limit: "1..1000, default 50", cursor: "`nextCursor` of the previous page" }, responses: { 200: "`{items: [suppression], nextCursor}`", 400: "`validation_failed` (e.g. a bad cursor)" } },
+  { method: "get", path: "/v1/suppressions.csv", tag: "Suppressions", summary: "The whole list as CSV, streamed (same filters as the list)", auth: "tenant", query: { email: "substring of the address", reason: "reason", stream: "message stream" }, responses: { 200: "`text/csv`: email,stream,reason,origin,suppressed_at,bounce_type", 400: "`validation_failed`" } },
+  { method: "get", path: "/v1/suppressions/changes", tag: "Suppressions", summary: "Change feed: every change of an address's state after `since`, oldest first", auth: "tenant", query: { since: "`nextSince` of the previous answer; 0 or absent for the beginning", limit: "1..1000, default 100" }, responses: { 200: "`{items: [{email, stream, suppressed, reason, changedAt}], nextSince}`", 400: "`validation_failed`" } },
+  { method: "post", path: "/v1/suppressions/check", tag: "Suppressions", summary: "Which of up to 1000 addresses are suppressed", auth: "tenant", body: SuppressionCheckInput, responses: { 200: "`{suppressed: [{email, reason}]}`, only the suppressed ones", 400: "`validation_failed`" } },
+  { method: "post", path: "/v1/suppressions", tag: "Suppressions", summary: "Suppress up to 1000 addresses by hand (origin api)", auth: "tenant", body: SuppressionAddInput, responses: { 200: "`{added: n}`: addresses not suppressed before", 400: "`validation_failed`" } },
+  { method: "get", path: "/v1/suppressions/{email}", tag: "Suppressions", summary: "The suppression of one address", auth: "tenant", query: { stream: "message stream, default outbound" }, responses: { 200: "The suppression", 404: "`not_found`: the address is active" } },
+  { method: "delete", path: "/v1/suppressions/{email}", tag: "Suppressions", summary: "Reactivate an address", auth: "tenant", query: { stream: "message stream, default outbound" }, responses: { 204: "Reactivated", 404: "`not_found`: not suppressed", 409: "`cannot_reactivate`: a spam complaint" } },
 
   // Reports (issue 4)
+  { method: "get", path: "/v1/reports/bounces", tag: "Reports", summary: "Bounces by type and by day, spam complaints and the current number of suppressed addresses", auth: "tenant", query: { from: "first UTC date, default 29 days before `to`", to: "last UTC date, default today", stream: "message stream; all when absent" }, responses: { 200: "`{from, to, total, byType, byDay: [{date, count}], spamComplaints, suppressed}`", 400: "`validation_failed`: a bad date or a range over 366 days" } },
 
   // Dashboard (issue 5)
   { method: "get", path: "/", tag: "Dashboard", summary: "The dashboard (HTML; its script and stylesheet are under /assets/). Sign in with a tenant access token", auth: "none", responses: { 200: "The dashboard page" } },

@@ -1,0 +1,61 @@
+// SQL for stored Postmark events: each event once, together with its suppression change.
+import type { PostmarkEvent } from "../postmark/classify";
+import { toIsoMillis } from "../postmark/timestamps";
+import { postmarkChangeStatement } from "./suppressions";
+
+/** One delivery of an event to the webhook. */
+export interface Receipt {
+  /** Unique per request: ties the suppression change to the request that stored the event first. */
+  id: string;
+  /** UTC, 7 fraction digits (postmark/timestamps.ts). */
+  receivedAt: string;
+  /** The audit copy of the payload. */
+  payload: string;
+}
+
+/** In a version, a suppression outranks a reactivation carrying the very same timestamp. */
+const RANK = { reactivate: "0", suppress: "1" } as const;
+
+/**
+ * The statements that store one event and apply its change, with no read before them: run them in one
+ * `DB.batch` (a transaction), alone or after other events' statements. Storing an event twice, or in
+ * any order relative to others, ends in the same state.
+ */
+export function eventStatements(db: D1Database, tenantId: string, event: PostmarkEvent, receipt: Receipt): D1PreparedStatement[] {
+  const occurredAt = event.occurredAt ?? receipt.receivedAt;
+  const statements = [
+    db
+      .prepare(
+        `INSERT INTO postmark_events (tenant_id, event_key, receipt_id, kind, type, effect, stream, email, bounce_id, message_id,
+           occurred_at, day, received_at, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (tenant_id, event_key) DO NOTHING`,
+      )
+      .bind(
+        tenantId, event.key, receipt.id, event.kind, event.type, event.effect, event.stream, event.email, event.bounceId,
+        event.messageId, occurredAt, occurredAt.slice(0, 10), receipt.receivedAt, receipt.payload,
+      ),
+  ];
+  if (event.email !== null && event.effect !== "count") {
+    statements.push(
+      postmarkChangeStatement(db, {
+        tenantId,
+        email: event.email,
+        stream: event.stream,
+        suppression: event.suppression,
+        suppressedAt: toIsoMillis(occurredAt),
+        version: `${occurredAt}|${RANK[event.effect]}|${event.key}`,
+        updatedAt: toIsoMillis(receipt.receivedAt),
+        eventKey: event.key,
+        receiptId: receipt.id,
+      }),
+    );
+  }
+  return statements;
+}
+
+/** Stores one event; "duplicate" when Postmark had delivered it before. */
+export async function storeEvent(db: D1Database, tenantId: string, event: PostmarkEvent, receipt: Receipt): Promise<"stored" | "duplicate"> {
+  const [inserted] = await db.batch(eventStatements(db, tenantId, event, receipt));
+  return inserted!.meta.changes > 0 ? "stored" : "duplicate";
+}
