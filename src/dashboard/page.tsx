@@ -144,11 +144,13 @@ export function DashboardPage() {
               <form id="report-form" class="inline-form" novalidate>
                 <div class="field">
                   <label for="report-from">From</label>
-                  <input id="report-from" name="from" type="date" />
+                  <input id="report-from" name="from" type="date" aria-describedby="report-from-error" />
+                  <p class="field-error" id="report-from-error" hidden></p>
                 </div>
                 <div class="field">
                   <label for="report-to">To</label>
-                  <input id="report-to" name="to" type="date" />
+                  <input id="report-to" name="to" type="date" aria-describedby="report-to-error" />
+                  <p class="field-error" id="report-to-error" hidden></p>
                 </div>
                 <button type="submit">Show</button>
               </form>

@@ -98,6 +98,11 @@ describe("a bounce through the callback URL", () => {
     await page.getByRole("button", { name: "Show" }).click();
     await expect.poll(() => reportNumber("total")).toBe("0");
     expect(await bars.count()).toBe(31);
+    // The API's limit on the range is shown next to the date it is about.
+    await page.getByLabel("From", { exact: true }).fill("2018-01-01");
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.locator("#report-from-error").textContent()).toMatch(/^From must be at most \d+ days before to/);
+    expect(await page.getByLabel("From", { exact: true }).getAttribute("aria-invalid")).toBe("true");
 
     await openView("Suppression list", "Suppression list");
     const john = rowFor("john@example.com");

@@ -488,17 +488,19 @@ function showReport(report) {
 
 async function loadReport() {
   clearNotice("report-notice");
-  const from = $("report-from").value;
-  const to = $("report-to").value;
-  if (from && to && from > to) {
-    notify("report-notice", "error", "The start date is after the end date: pick a start on or before the end.");
-    return;
-  }
-  const query = new URLSearchParams({ from, to });
+  clearFieldErrors($("report-form"));
+  const query = new URLSearchParams();
+  // An emptied date is left out, so the API uses its default (today, or 30 days before "to").
+  for (const name of ["from", "to"]) if ($(`report-${name}`).value) query.set(name, $(`report-${name}`).value);
   try {
     showReport(await api(`/v1/reports/bounces?${query}`));
   } catch (failure) {
-    showFailure("report-notice", failure);
+    if (failure.code === "validation_failed") {
+      const other = showFieldErrors("report", failure.fields);
+      notify("report-notice", "error", "Pick another range: see the message next to the date.", ...other);
+    } else {
+      showFailure("report-notice", failure);
+    }
   }
 }
 
@@ -529,7 +531,12 @@ function suppressionRow(s) {
     el("td", { class: "email" }, s.email),
     el("td", {}, s.bounceType && s.bounceType !== "HardBounce" ? `${reason} (${s.bounceType})` : reason),
     el("td", {}, new Date(s.suppressedAt).toLocaleString()),
-    el("td", { class: "details" }, [s.origin === "postmark" ? "From Postmark" : "Added here", s.details].filter(Boolean).join(": ")),
+    el(
+      "td",
+      { class: "details" },
+      // The stream only when it is not the usual one, to tell apart the same address on two streams.
+      [s.origin === "postmark" ? "From Postmark" : "Added here", s.stream === "outbound" ? "" : `stream ${s.stream}`, s.details].filter(Boolean).join(" · "),
+    ),
     el("td", {}, action, s.canReactivate ? null : el("p", { class: "hint" }, "Spam complaints cannot be reactivated.")),
   );
 }
