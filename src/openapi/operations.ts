@@ -2,6 +2,7 @@
 // schemas it names into the OpenAPI document served at /openapi.json (at build time, to keep the bundle small).
 import type * as v from "valibot";
 import { EmailSettingsInput } from "../schemas/email-settings";
+import { TestEmailInput } from "../schemas/test-email";
 import { CreateTenantInput } from "../schemas/tenants";
 
 export type Auth = "none" | "admin" | "tenant" | "webhook";
@@ -35,6 +36,7 @@ export const operations: Operation[] = [
   { method: "delete", path: "/v1/email/settings", tag: "Email settings", summary: "Remove the Postmark settings and the stored key", auth: "tenant", responses: { 204: "Removed" } },
 
   // Test email (issue 3)
+  { method: "post", path: "/v1/email/test", tag: "Email settings", summary: "Send a test email over SMTP with STARTTLS, with the saved settings or with `settings` (not saved); answers within 20 s", auth: "tenant", body: TestEmailInput, responses: { 200: "`{ok: true, to, from, host, port, tls: true, elapsedMs, hint}`, or `{ok: false, error: {code, message, hint}}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error", 400: "`validation_failed` with `fields` (an invalid address, a line break in a header value)", 429: "`rate_limited`: more than 10 test emails in a minute" } },
 
   // Postmark webhook and its credentials (issue 4)
 
