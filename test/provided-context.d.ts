@@ -4,8 +4,10 @@ import "vitest";
 export type SmtpServerName =
   | "postmark"
   | "untouched"
+  | "tokenCheck"
   | "noStartTls"
   | "untrustedCertificate"
+  | "echoesToken"
   | "rejectsSender"
   | "rejectsRecipient"
   | "rejectsMessage"

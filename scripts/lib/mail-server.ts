@@ -4,6 +4,8 @@
 import type { AddressInfo, Server } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 
+export { headerValue } from "./mail-headers.ts";
+
 export interface ReceivedMessage {
   from: string;
   to: string[];
@@ -115,12 +117,4 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
     messages,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A header's value from a raw message (first occurrence, unfolded). */
-export function headerValue(raw: string, name: string): string | undefined {
-  const head = raw.split(/\r?\n\r?\n/)[0] ?? "";
-  const unfolded = head.replace(/\r?\n[ \t]+/g, " ");
-  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return line?.slice(name.length + 1).trim();
 }

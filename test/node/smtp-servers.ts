@@ -59,9 +59,15 @@ export default async function setup(project: TestProject) {
 
   const servers: Record<Exclude<SmtpServerName, "nothingListening">, Inspectable & { port: number }> = {
     postmark: await postmarkLike(),
-    untouched: await postmarkLike(),
+    untouched: await postmarkLike(), // for tests that assert no connection at all
+    tokenCheck: await postmarkLike(), // for the wrong-token test, whose counts must not mix with other files' sends
     noStartTls: await postmarkLike({ hideSTARTTLS: true, allowInsecureAuth: true }),
     untrustedCertificate: await postmarkLike({}, untrusted),
+    // Refuses every token and repeats it in the reply, so the answer has to keep it out.
+    echoesToken: await postmarkLike({
+      onAuth: (auth: { username?: string }, _session: unknown, callback: (err?: Error) => void) =>
+        callback(smtpError(535, `Error: authentication failed for ${auth.username}`)),
+    }),
     rejectsSender: await postmarkLike({
       onMailFrom: (_address: unknown, _session: unknown, callback: (err?: Error) => void) =>
         callback(smtpError(550, "Error: The 'From' address you supplied is not a Sender Signature on your account")),
