@@ -1,10 +1,13 @@
 // POST /v1/email/test against a Postmark-like SMTP server: what arrives, which settings are used, and the
 // guards that act before any connection (validation, suppression, rate limit, tenant isolation).
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { bytesToBase64, randomBytes } from "../src/crypto/encoding";
 import { TEST_SUBJECT } from "../src/postmark/test-message";
 import { headerValue } from "../scripts/lib/mail-headers";
-import { VALID_SETTINGS, call, configureEmail, createTenant, expectError } from "./helpers";
+import { ORIGIN, VALID_SETTINGS, call, configureEmail, createTenant, expectError } from "./helpers";
 import {
   auditRows,
   expectTokenNeverInPlainText,
@@ -110,6 +113,24 @@ describe("sending a test email", () => {
     const { status, body } = await sendTest(tenant, { to: "person@example.com", settings: withoutKey });
     expect(status).toBe(200);
     expect(body).toMatchObject({ ok: false, error: { code: "not_configured" } });
+  });
+
+  it("is not_configured when the saved key no longer decrypts (ENCRYPTION_KEY replaced without the old one)", async () => {
+    const tenant = await createTenant();
+    await useServer(tenant, "untouched");
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`${ORIGIN}/v1/email/test`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${tenant.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ to: "person@example.com" }),
+      }),
+      { ...env, ENCRYPTION_KEY: bytesToBase64(randomBytes(32)) },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(await res.json()).toMatchObject({ ok: false, error: { code: "not_configured", message: expect.stringMatching(/can no longer be decrypted/) } });
+    expect((await serverState("untouched")).connections).toBe(0);
   });
 
   it("shows the last test's outcome with the settings", async () => {

@@ -31,7 +31,7 @@ export const operations: Operation[] = [
   { method: "get", path: "/v1/tenants/{id}/tokens", tag: "Operator", summary: "List a tenant's access tokens (ids and dates, never the tokens)", auth: "admin", responses: { 200: "`{items: [{id, createdAt, revokedAt}]}`", 404: "No such tenant" } },
   { method: "delete", path: "/v1/tenants/{id}/tokens/{tokenId}", tag: "Operator", summary: "Revoke an access token", auth: "admin", responses: { 204: "Revoked", 404: "No such live token" } },
 
-  { method: "get", path: "/v1/email/settings", tag: "Email settings", summary: "The Postmark settings (the API key only as `{set, last4}`)", auth: "tenant", responses: { 200: "The settings", 404: "`not_configured` before the first save" } },
+  { method: "get", path: "/v1/email/settings", tag: "Email settings", summary: "The Postmark settings (the API key only as `{set, last4}`) and `lastTest`: the last test email's `{ok, code, to, at}` or null", auth: "tenant", responses: { 200: "The settings", 404: "`not_configured` before the first save" } },
   { method: "put", path: "/v1/email/settings", tag: "Email settings", summary: "Save the Postmark settings; omit `apiKey` to keep the stored one", auth: "tenant", body: EmailSettingsInput, responses: { 200: "The saved settings", 400: "`validation_failed` with `fields`" } },
   { method: "delete", path: "/v1/email/settings", tag: "Email settings", summary: "Remove the Postmark settings and the stored key", auth: "tenant", responses: { 204: "Removed" } },
 

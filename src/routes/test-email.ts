@@ -35,25 +35,34 @@ function smtpDeadlineMs(env: Env): number {
   return Number.isFinite(requested) && requested > 0 ? Math.min(requested, SMTP_DEADLINE_MS) : SMTP_DEADLINE_MS;
 }
 
+type SettingsFields = Pick<SendSettings, "host" | "port" | "fromEmail" | "fromName" | "messageStream">;
+
+const sendSettings = (s: SettingsFields, apiKey: string): SendSettings => ({
+  host: s.host.toLowerCase(),
+  port: s.port,
+  fromEmail: s.fromEmail,
+  fromName: s.fromName || null,
+  messageStream: s.messageStream,
+  apiKey,
+});
+
 /** The request's settings, else the saved ones; the saved key is reused only on the saved host. */
 async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promise<SendSettings | TestSendError> {
+  const given = input.settings;
+  if (given?.apiKey) return sendSettings(given, given.apiKey);
+
   const tenantId = c.get("tenantId");
   const saved = await getEmailSettings(c.env.DB, tenantId);
-  const given = input.settings;
-  if (given?.apiKey) return { ...given, host: given.host.toLowerCase(), fromName: given.fromName || null, apiKey: given.apiKey };
   if (!saved) return notConfigured();
   if (given && given.host.toLowerCase() !== saved.host) {
-    // Otherwise a token holder could have the write-only key sent to a server of their choosing.
+    // Otherwise anyone with a tenant token could have the write-only key sent to a server of their choosing.
     throw validationFailed({ "settings.apiKey": "is required to test a host other than the saved one" });
   }
-  let apiKey: string;
   try {
-    apiKey = await c.get("config").keyring.open(saved.apiKey, tenantId);
+    return sendSettings(given ?? saved, await c.get("config").keyring.open(saved.apiKey, tenantId));
   } catch {
     return notConfigured("The saved API key can no longer be decrypted (the encryption key changed)");
   }
-  const base = given ? { ...given, host: given.host.toLowerCase(), fromName: given.fromName || null } : saved;
-  return { host: base.host, port: base.port, fromEmail: base.fromEmail, fromName: base.fromName, messageStream: base.messageStream, apiKey };
 }
 
 export const testEmailRoutes = new Hono<AppEnv>().post("/", async (c) => {
