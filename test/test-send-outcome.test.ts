@@ -13,6 +13,7 @@ describe("explainFailure", () => {
       [rejected("starttls", 454), "tls_unavailable"],
       [{ kind: "network", step: "tls_ehlo", detail: "internal error" }, "tls_failed"],
       [{ kind: "network", step: "starttls", detail: "internal error" }, "tls_failed"],
+      [{ kind: "closed", step: "tls_ehlo" }, "tls_failed"],
       [{ kind: "network", step: "connect", detail: "proxy request failed" }, "connection_failed"],
       [{ kind: "closed", step: "greeting" }, "connection_failed"],
       [rejected("auth", 535), "auth_failed"],

@@ -83,6 +83,13 @@ export const recipientSuppressed = (to: string, stream: string, reason: string):
   hint: "Send the test to another address, or reactivate this one in Suppressions if it was suppressed by mistake.",
 });
 
+// A handshake that fails shows up as an error or as the server hanging up, right after STARTTLS.
+const tlsFailed = (server: string): TestSendError => ({
+  code: "tls_failed",
+  message: `The TLS handshake with ${server} failed (for example an untrusted or mismatched certificate); the API key was not sent.`,
+  hint: "Use the server's real host name (smtp.postmarkapp.com), whose certificate is trusted, and no proxy that intercepts TLS.",
+});
+
 export function explainFailure(failure: SmtpFailure, target: SendTarget): TestSendError {
   const server = `${target.host}:${target.port}`;
   switch (failure.kind) {
@@ -108,6 +115,7 @@ export function explainFailure(failure: SmtpFailure, target: SendTarget): TestSe
       };
     }
     case "closed":
+      if (failure.step === "starttls" || failure.step === "tls_ehlo") return tlsFailed(server);
       if (failure.step === "connect" || failure.step === "greeting") {
         return {
           code: "connection_failed",
@@ -130,13 +138,7 @@ export function explainFailure(failure: SmtpFailure, target: SendTarget): TestSe
       if (failure.step === "connect") {
         return { code: "connection_failed", message: `Could not connect to ${server}.`, hint: PORT_HINT };
       }
-      if (failure.step === "starttls" || failure.step === "tls_ehlo") {
-        return {
-          code: "tls_failed",
-          message: `The TLS handshake with ${server} failed (for example an untrusted or mismatched certificate); the API key was not sent.`,
-          hint: "Use the server's real host name (smtp.postmarkapp.com), whose certificate is trusted, and no proxy that intercepts TLS.",
-        };
-      }
+      if (failure.step === "starttls" || failure.step === "tls_ehlo") return tlsFailed(server);
       return {
         code: "smtp_error",
         message: `The connection to ${server} failed while waiting for ${WAITING_FOR[failure.step]}; the message was not sent.`,
