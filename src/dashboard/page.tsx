@@ -114,6 +114,7 @@ export function DashboardPage() {
                   <button type="submit">Save</button>
                   <button type="button" id="open-test" class="secondary">Send a test email</button>
                 </div>
+                <p id="settings-last-test" class="hint" hidden></p>
               </form>
               <Notice id="settings-notice" />
             </View>

@@ -66,6 +66,10 @@ describe("send a test email", () => {
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("open-test");
+    // The settings page remembers the outcome, also after a reload.
+    expect(await page.locator("#settings-last-test").textContent()).toContain("Last test email: sent to ada@example.com");
+    await page.reload();
+    await expect.poll(() => page.locator("#settings-last-test").textContent()).toContain("Last test email: sent to ada@example.com");
   });
 
   it("shows the auth error's message and hint when the mail server refuses the key", async () => {
@@ -86,6 +90,8 @@ describe("send a test email", () => {
     expect(await result.textContent()).toContain(answer.error.message);
     expect(await result.textContent()).toContain(answer.error.hint);
     expect(answer.error.hint).toMatch(/token/i);
+    await dialog.getByRole("button", { name: "Close" }).click();
+    expect(await page.locator("#settings-last-test").textContent()).toContain("Last test email to grace@example.com failed (auth_failed");
   });
 
   it("shows the API's field error for a recipient that is not an address", async () => {

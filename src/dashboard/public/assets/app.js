@@ -193,6 +193,7 @@ function forgetTenantData() {
   }
   for (const notice of document.querySelectorAll(".notice[id]")) clearNotice(notice.id);
   $("webhook-url").value = "";
+  showLastTest(null);
   $("report-body").hidden = true;
   $("suppressions-rows").replaceChildren();
   list.cursors = [null];
@@ -252,6 +253,17 @@ function showApiKeyState(apiKey) {
     : "Not set yet: paste the Server API token (Postmark: Servers → your server → API Tokens).";
 }
 
+/** The last test email's outcome, as the settings carry it (`lastTest`, null before the first). */
+function showLastTest(lastTest) {
+  const line = $("settings-last-test");
+  line.hidden = !lastTest;
+  if (!lastTest) return;
+  const when = new Date(lastTest.at).toLocaleString();
+  line.textContent = lastTest.ok
+    ? `Last test email: sent to ${lastTest.to} (${when}).`
+    : `Last test email to ${lastTest.to} failed (${lastTest.code}, ${when}).`;
+}
+
 function fillSettings(settings) {
   $("settings-provider").value = settings.provider;
   $("settings-host").value = settings.host;
@@ -261,6 +273,7 @@ function fillSettings(settings) {
   $("settings-messageStream").value = settings.messageStream;
   $("settings-apiKey").value = "";
   showApiKeyState(settings.apiKey);
+  showLastTest(settings.lastTest);
 }
 
 loaders.settings = async () => {
@@ -340,6 +353,7 @@ testForm.addEventListener("submit", async (event) => {
   await whileBusy($("test-send"), async () => {
     try {
       const outcome = await api("/v1/email/test", { method: "POST", json: toName ? { to, toName } : { to } });
+      showLastTest({ ok: outcome.ok, code: outcome.error?.code ?? null, to, at: new Date().toISOString() });
       if (outcome.ok) {
         notify(
           "test-result",
