@@ -450,7 +450,7 @@ function fillDays(from, to, byDay) {
 
 /** A bar per day, drawn by hand: no chart library, and no inline styles (the CSP forbids them). */
 function barChart(days) {
-  const width = 640, height = 200, left = 36, bottom = 22, top = 12;
+  const width = 640, height = 200, left = 48, bottom = 26, top = 14;
   const max = Math.max(1, ...days.map((d) => d.count));
   const slot = (width - left) / Math.max(1, days.length);
   const total = days.reduce((sum, d) => sum + d.count, 0);
