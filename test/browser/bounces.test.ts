@@ -58,7 +58,7 @@ describe("callback URL", () => {
     await expect.poll(() => page.locator("#webhook-notice").textContent()).toContain("New credentials made");
     const rotated = await page.getByLabel("Callback URL (with its credentials)").inputValue();
     expect(rotated).not.toBe(url);
-    expect((await postToCallback(rotated, postmarkEvent("postmark-bounce", { Email: "rotated@example.com" }))).status).toBe(200);
+    expect((await postToCallback(rotated, postmarkEvent("hardBounce", { Email: "rotated@example.com" }))).status).toBe(200);
   });
 });
 
@@ -74,12 +74,12 @@ describe("a bounce through the callback URL", () => {
 
     const url = await callbackUrl();
     // Details is Postmark's text; markup in it must stay text on the page.
-    const bounce = postmarkEvent("postmark-bounce", { Email: "John@Example.com", Details: '<img src=x onerror="window.__xss=1">smtp;550 5.1.1 unknown user' });
+    const bounce = postmarkEvent("hardBounce", { Email: "John@Example.com", Details: '<img src=x onerror="window.__xss=1">smtp;550 5.1.1 unknown user' });
     const res = await postToCallback(url, bounce);
     expect(res.status).toBe(200);
     // Postmark redelivers: the same event twice still counts once.
     expect((await postToCallback(url, bounce)).status).toBe(200);
-    expect((await postToCallback(url, postmarkEvent("postmark-spam-complaint", { Email: "angry@example.com" }))).status).toBe(200);
+    expect((await postToCallback(url, postmarkEvent("spamComplaint", { Email: "angry@example.com" }))).status).toBe(200);
 
     await openView("Email report", "Email report");
     await expect.poll(() => reportNumber("total")).toBe("1");
