@@ -57,7 +57,8 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
     demo = { id: created.id, token: created.token };
     writeFileSync(file, JSON.stringify(demo, null, 2), { mode: 0o600 });
   }
-  if ((await api("/v1/email/settings", demo.token)).status === 404) {
+  const current = await api("/v1/email/settings", demo.token);
+  if (current.status === 404) {
     const res = await api("/v1/email/settings", demo.token, {
       method: "PUT",
       json: {
@@ -71,6 +72,13 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
       },
     });
     if (!res.ok) throw new Error(`could not save the demo settings: ${res.status} ${await res.text()}`);
+  } else if (current.ok) {
+    // Saved settings are the person's to change; only follow the local mail server to its port of this run.
+    const saved = (await current.json()) as { host: string; port: number; fromEmail: string; fromName: string | null; messageStream: string };
+    if (saved.host === "127.0.0.1" && saved.port !== MAIL_PORT) {
+      const { host, fromEmail, fromName, messageStream } = saved;
+      await api("/v1/email/settings", demo.token, { method: "PUT", json: { provider: "postmark", host, port: MAIL_PORT, fromEmail, fromName, messageStream } });
+    }
   }
   return demo;
 }
