@@ -1,3 +1,4 @@
+/// <reference path="./test/provided-context.d.ts" />
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
@@ -5,12 +6,15 @@ import { defineConfig } from "vitest/config";
 // Fixed, test-only secrets (never used anywhere else).
 const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
+// Test-only: lowers the SMTP deadline (15 s in production) so each stalling server costs 3 s, not 15.
+const TEST_SMTP_DEADLINE_MS = 3000;
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [
-      cloudflareTest(() => ({
+      // A function, so it runs after the globalSetup has started the SMTP servers and made their certificate.
+      cloudflareTest(({ inject }) => ({
         main: "./src/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
@@ -19,6 +23,11 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: TEST_ADMIN_TOKEN,
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
             ALLOWED_ORIGINS: "https://dashboard.example",
+            TEST_SMTP_DEADLINE_MS: String(TEST_SMTP_DEADLINE_MS),
+          },
+          // workerd trusts the test servers' certificate for STARTTLS (and still refuses any other).
+          outboundService: {
+            network: { allow: ["public", "private"], tlsOptions: { trustBrowserCas: true, trustedCertificates: [inject("smtp").caCert] } },
           },
         },
       })),
@@ -26,6 +35,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       exclude: ["test/browser/**"],
+      globalSetup: ["./test/node/smtp-servers.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       reporters: ["default", "./test/node/summary-reporter.ts"],
     },

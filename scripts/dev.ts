@@ -3,20 +3,18 @@
 // SMTP server standing in for Postmark (STARTTLS with a generated certificate the Worker trusts, AUTH
 // required), runs `wrangler dev`, seeds a demo tenant pointing at that server, and prints what to use.
 // Ctrl-C stops everything it started.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { headerValue, startMailServer } from "./lib/mail-server.ts";
-import { ensureLocalCertificate } from "./lib/tls-certificate.ts";
+import { apiClient, startLocalStack } from "./lib/local-stack.ts";
+import { headerValue } from "./lib/mail-server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const stateDir = path.join(root, ".dev");
 const WORKER_PORT = Number(process.env.PORT ?? 8787);
 const MAIL_PORT = Number(process.env.MAIL_PORT ?? 2525);
 const base = `http://127.0.0.1:${WORKER_PORT}`;
-
-const quietWrangler = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+const api = apiClient(base);
 
 function ensureDevVars(): Record<string, string> {
   const file = path.join(root, ".dev.vars");
@@ -47,29 +45,6 @@ function readOrCreate(file: string, create: () => string): string {
   return readFileSync(file, "utf8").trim();
 }
 
-async function waitForHealth(child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error("wrangler dev exited before it was ready");
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`wrangler dev did not answer ${base}/health within ${timeoutMs / 1000} s`);
-}
-
-async function api(pathname: string, token: string, init: { method?: string; json?: unknown } = {}) {
-  return fetch(base + pathname, {
-    method: init.method ?? "GET",
-    headers: { Authorization: `Bearer ${token}`, ...(init.json ? { "Content-Type": "application/json" } : {}) },
-    body: init.json ? JSON.stringify(init.json) : undefined,
-  });
-}
-
 /** The demo tenant: reused across runs while its token still works, created (and configured) otherwise. */
 async function seedDemoTenant(adminToken: string, mailToken: string) {
   const file = path.join(stateDir, "demo-tenant.json");
@@ -82,7 +57,8 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
     demo = { id: created.id, token: created.token };
     writeFileSync(file, JSON.stringify(demo, null, 2), { mode: 0o600 });
   }
-  if ((await api("/v1/email/settings", demo.token)).status === 404) {
+  const current = await api("/v1/email/settings", demo.token);
+  if (current.status === 404) {
     const res = await api("/v1/email/settings", demo.token, {
       method: "PUT",
       json: {
@@ -96,6 +72,13 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
       },
     });
     if (!res.ok) throw new Error(`could not save the demo settings: ${res.status} ${await res.text()}`);
+  } else if (current.ok) {
+    // Saved settings are the person's to change; only follow the local mail server to its port of this run.
+    const saved = (await current.json()) as { host: string; port: number; fromEmail: string; fromName: string | null; messageStream: string };
+    if (saved.host === "127.0.0.1" && saved.port !== MAIL_PORT) {
+      const { host, fromEmail, fromName, messageStream } = saved;
+      await api("/v1/email/settings", demo.token, { method: "PUT", json: { provider: "postmark", host, port: MAIL_PORT, fromEmail, fromName, messageStream } });
+    }
   }
   return demo;
 }
@@ -103,23 +86,16 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
 async function main() {
   mkdirSync(path.join(stateDir, "mail"), { recursive: true });
   const vars = ensureDevVars();
-  const certificate = await ensureLocalCertificate(path.join(stateDir, "tls"));
   const mailToken = readOrCreate(path.join(stateDir, "mail-server-token"), () => randomUUID());
 
   console.log("applying local D1 migrations ...");
-  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
-    cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...quietWrangler, CI: "true" },
-  });
-  if (migrate.status !== 0) throw new Error("applying the local D1 migrations failed (see above)");
-
   let received = 0;
-  const mail = await startMailServer({
-    port: MAIL_PORT,
-    cert: certificate.cert,
-    key: certificate.key,
-    tokens: [mailToken],
+  const stack = await startLocalStack({
+    root,
+    port: WORKER_PORT,
+    mailPort: MAIL_PORT,
+    certDir: path.join(stateDir, "tls"),
+    mailTokens: [mailToken],
     onMessage(message) {
       received += 1;
       const file = path.join(stateDir, "mail", `${new Date().toISOString().replace(/[:.]/g, "-")}-${received}.eml`);
@@ -138,26 +114,19 @@ async function main() {
       );
     },
   });
-
-  const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(WORKER_PORT)], {
-    cwd: root,
-    stdio: ["inherit", "inherit", "inherit"],
-    env: { ...quietWrangler, NODE_EXTRA_CA_CERTS: certificate.certPath },
-  });
+  const { mail, wrangler } = stack;
 
   let stopping = false;
   const stop = async (code = 0) => {
     if (stopping) return;
     stopping = true;
-    wrangler.kill("SIGINT");
-    await mail.close();
+    await stack.stop();
     process.exit(code);
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
   wrangler.on("exit", (code) => void stop(code ?? 0));
 
-  await waitForHealth(wrangler);
   const demo = await seedDemoTenant(vars.ADMIN_TOKEN!, mailToken);
   const webhook = await api("/v1/email/webhook", demo.token);
   const callback = webhook.ok ? ((await webhook.json()) as { urlWithCredentials: string }).urlWithCredentials : "(not available yet)";
@@ -167,7 +136,7 @@ async function main() {
       "",
       "════════════════════════════════════════════════════════════════",
       ` Worker:         ${base}   (health: ${base}/health)`,
-      ` Dashboard:      ${base}/`,
+      ` Dashboard:      ${base}/   (sign in with the demo token below)`,
       ` OpenAPI:        ${base}/openapi.json`,
       ` Demo tenant:    ${demo.id}`,
       ` Demo token:     ${demo.token}`,

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { parseOrigins } from "./config";
+import { dashboardRoutes } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
 import { requireTenant, withConfig } from "./http/auth";
 import { errorResponse, handleError, notFound, payloadTooLarge } from "./http/errors";
@@ -47,6 +48,7 @@ app.route("/v1/email/test", testEmailRoutes);
 app.route("/", postmarkWebhookRoutes); // /v1/email/webhook* (tenant) and /webhooks/postmark/:tenantId (Basic auth)
 app.route("/v1", suppressionRoutes); // /v1/suppressions, /v1/suppressions.csv, /v1/suppressions/:email
 app.route("/v1/reports", reportRoutes);
+app.route("/", dashboardRoutes); // GET / and /assets/*
 
 app.notFound((c) => errorResponse(c, notFound("This route")));
 app.onError(handleError);

@@ -27,6 +27,7 @@ describe("email settings", () => {
       messageStream: "outbound",
       apiKey: { set: true, last4: "1a2b" },
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      lastTest: null,
     });
     const read = await (await call("/v1/email/settings", { token: tenant.token })).json();
     expect(read).toEqual(saved);

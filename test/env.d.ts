@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** Test-only: lowers the SMTP deadline (see src/routes/test-email.ts). */
+      TEST_SMTP_DEADLINE_MS: string;
     }
   }
 }

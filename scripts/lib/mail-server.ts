@@ -1,8 +1,10 @@
 // A local SMTP server that behaves like smtp.postmarkapp.com:587 for the parts the Worker relies on:
 // STARTTLS offered, AUTH (PLAIN/LOGIN) only over TLS with the Server API token as user and password,
-// SIZE advertised, `535` for wrong credentials. Used by `npm run dev` and by the tests.
-import type { AddressInfo } from "node:net";
+// SIZE, DSN and ENHANCEDSTATUSCODES advertised, `535` for wrong credentials. Used by `npm run dev` and by the tests.
+import type { AddressInfo, Server } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+
+export { headerValue } from "./mail-headers.ts";
 
 export interface ReceivedMessage {
   from: string;
@@ -25,10 +27,38 @@ export interface MailServerOptions {
   overrides?: Partial<SMTPServerOptions>;
 }
 
-export interface RunningMailServer {
+export interface RunningMailServer extends WireRecord {
   port: number;
   messages: ReceivedMessage[];
   close(): Promise<void>;
+}
+
+/** What a listening server saw on the wire, for tests: connections, and every byte received before TLS. */
+export interface WireRecord {
+  /** Connections accepted so far. */
+  connections(): number;
+  /** Connections open right now. */
+  openConnections(): Promise<number>;
+  /** Everything clients sent in plain text (before STARTTLS), all connections together. */
+  plainText(): string;
+}
+
+/**
+ * Taps a listening server. smtp-server removes every listener from the raw socket when it starts TLS, so the
+ * tap stops exactly where the connection stops being plain text.
+ */
+export function recordWire(server: Server): WireRecord {
+  let connections = 0;
+  const received: Buffer[] = [];
+  server.on("connection", (socket) => {
+    connections += 1;
+    socket.on("data", (chunk: Buffer) => received.push(chunk));
+  });
+  return {
+    connections: () => connections,
+    openConnections: () => new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
+    plainText: () => Buffer.concat(received).toString("latin1"),
+  };
 }
 
 export const MAX_MESSAGE_BYTES = 20_480_000; // what Postmark advertises
@@ -44,6 +74,8 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
     authMethods: ["PLAIN", "LOGIN"],
     allowInsecureAuth: false,
     size: MAX_MESSAGE_BYTES,
+    hideDSN: false,
+    hideENHANCEDSTATUSCODES: false,
     logger: false,
     onAuth(auth, _session, callback) {
       const ok = auth.username === auth.password && options.tokens.includes(auth.username ?? "");
@@ -72,6 +104,7 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
     ...options.overrides,
   });
   server.on("error", () => {}); // a client hanging up mid-session is not the server's failure
+  const wire = recordWire(server.server);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -79,16 +112,9 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
   });
   const port = (server.server.address() as AddressInfo).port;
   return {
+    ...wire,
     port,
     messages,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A header's value from a raw message (first occurrence, unfolded). */
-export function headerValue(raw: string, name: string): string | undefined {
-  const head = raw.split(/\r?\n\r?\n/)[0] ?? "";
-  const unfolded = head.replace(/\r?\n[ \t]+/g, " ");
-  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return line?.slice(name.length + 1).trim();
 }

@@ -3,6 +3,7 @@
 import type * as v from "valibot";
 import { EmailSettingsInput } from "../schemas/email-settings";
 import { SuppressionAddInput, SuppressionCheckInput } from "../schemas/suppressions";
+import { TestEmailInput } from "../schemas/test-email";
 import { CreateTenantInput } from "../schemas/tenants";
 
 export type Auth = "none" | "admin" | "tenant" | "webhook";
@@ -31,11 +32,12 @@ export const operations: Operation[] = [
   { method: "get", path: "/v1/tenants/{id}/tokens", tag: "Operator", summary: "List a tenant's access tokens (ids and dates, never the tokens)", auth: "admin", responses: { 200: "`{items: [{id, createdAt, revokedAt}]}`", 404: "No such tenant" } },
   { method: "delete", path: "/v1/tenants/{id}/tokens/{tokenId}", tag: "Operator", summary: "Revoke an access token", auth: "admin", responses: { 204: "Revoked", 404: "No such live token" } },
 
-  { method: "get", path: "/v1/email/settings", tag: "Email settings", summary: "The Postmark settings (the API key only as `{set, last4}`)", auth: "tenant", responses: { 200: "The settings", 404: "`not_configured` before the first save" } },
+  { method: "get", path: "/v1/email/settings", tag: "Email settings", summary: "The Postmark settings (the API key only as `{set, last4}`) and `lastTest`: the last test email's `{ok, code, to, at}` or null", auth: "tenant", responses: { 200: "The settings", 404: "`not_configured` before the first save" } },
   { method: "put", path: "/v1/email/settings", tag: "Email settings", summary: "Save the Postmark settings; omit `apiKey` to keep the stored one", auth: "tenant", body: EmailSettingsInput, responses: { 200: "The saved settings", 400: "`validation_failed` with `fields`" } },
   { method: "delete", path: "/v1/email/settings", tag: "Email settings", summary: "Remove the Postmark settings and the stored key", auth: "tenant", responses: { 204: "Removed" } },
 
   // Test email (issue 3)
+  { method: "post", path: "/v1/email/test", tag: "Email settings", summary: "Send a test email over SMTP with STARTTLS, with the saved settings or with `settings` (not saved); answers within 20 s", auth: "tenant", body: TestEmailInput, responses: { 200: "`{ok: true, to, from, host, port, tls: true, elapsedMs, hint}`, or `{ok: false, error: {code, message, hint}}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error", 400: "`validation_failed` with `fields` (an invalid address, a line break in a header value)", 429: "`rate_limited`: more than 10 test emails in a minute" } },
 
   // Postmark webhook and its credentials (issue 4)
   { method: "get", path: "/v1/email/webhook", tag: "Postmark webhook", summary: "The callback URL to paste into Postmark, with its HTTP Basic credentials (created on first call)", auth: "tenant", responses: { 200: "`{url, username, password, urlWithCredentials}`" } },
@@ -55,4 +57,5 @@ export const operations: Operation[] = [
   { method: "get", path: "/v1/reports/bounces", tag: "Reports", summary: "Bounces by type and by day, spam complaints and the current number of suppressed addresses", auth: "tenant", query: { from: "first UTC date, default 29 days before `to`", to: "last UTC date, default today", stream: "message stream; all when absent" }, responses: { 200: "`{from, to, total, byType, byDay: [{date, count}], spamComplaints, suppressed}`", 400: "`validation_failed`: a bad date or a range over 366 days" } },
 
   // Dashboard (issue 5)
+  { method: "get", path: "/", tag: "Dashboard", summary: "The dashboard (HTML; its script and stylesheet are under /assets/). Sign in with a tenant access token", auth: "none", responses: { 200: "The dashboard page" } },
 ];

@@ -1,6 +1,7 @@
 // "Integrate Email -> Postmark": the tenant's SMTP settings, with the API key sealed at rest.
 import { Hono } from "hono";
 import { type EmailSettings, deleteEmailSettings, getEmailSettings, saveEmailSettings } from "../db/email-settings";
+import { type LastTestSend, lastTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
@@ -9,8 +10,11 @@ import { EmailSettingsInput } from "../schemas/email-settings";
 export const notConfigured = () =>
   new ApiError(404, "not_configured", "Email is not set up yet: save the Postmark settings first (PUT /v1/email/settings).");
 
-/** The settings as the API shows them: never the key, only whether it is set and its last 4 characters. */
-export function settingsView(s: EmailSettings) {
+/**
+ * The settings as the API shows them: never the key, only whether it is set and its last 4 characters;
+ * `lastTest` is the outcome of the last "Send a test email" (null before the first).
+ */
+export function settingsView(s: EmailSettings, lastTest: LastTestSend | null = null) {
   return {
     provider: s.provider,
     host: s.host,
@@ -20,6 +24,7 @@ export function settingsView(s: EmailSettings) {
     messageStream: s.messageStream,
     apiKey: { set: true, last4: s.apiKeyLast4 },
     updatedAt: s.updatedAt,
+    lastTest,
   };
 }
 
@@ -27,7 +32,7 @@ export const emailSettingsRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const settings = await getEmailSettings(c.env.DB, c.get("tenantId"));
     if (!settings) throw notConfigured();
-    return c.json(settingsView(settings));
+    return c.json(settingsView(settings, await lastTestSend(c.env.DB, settings.tenantId)));
   })
   .put("/", async (c) => {
     const input = await readJsonBody(c, EmailSettingsInput);
@@ -50,7 +55,7 @@ export const emailSettingsRoutes = new Hono<AppEnv>()
       updatedAt: new Date().toISOString(),
     };
     await saveEmailSettings(c.env.DB, settings);
-    return c.json(settingsView(settings));
+    return c.json(settingsView(settings, await lastTestSend(c.env.DB, tenantId)));
   })
   .delete("/", async (c) => {
     await deleteEmailSettings(c.env.DB, c.get("tenantId"));

@@ -1,5 +1,105 @@
-// Test email (issue 3): routes to be built.
+// "Send a test email": one message from the Worker over SMTP with STARTTLS, with the saved settings or with
+// settings sent along (not saved). Every attempt is audited; 10 a minute per tenant.
 import { Hono } from "hono";
+import type { Context } from "hono";
+import { getEmailSettings } from "../db/email-settings";
+import { findSuppression } from "../db/suppressions";
+import { SENT, TEST_SENDS_PER_MINUTE, finishTestSend, startTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
+import { ApiError, validationFailed } from "../http/errors";
+import { readJsonBody } from "../http/json-body";
+import { SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
+import { composeTestEmail } from "../postmark/test-message";
+import { SENT_HINT, type TestSendError, explainFailure, notConfigured, recipientSuppressed } from "../postmark/test-send-outcome";
+import { TestEmailInput } from "../schemas/test-email";
 
-export const testEmailRoutes = new Hono<AppEnv>();
+export const rateLimited = () =>
+  new ApiError(429, "rate_limited", `At most ${TEST_SENDS_PER_MINUTE} test emails a minute can be sent: wait a minute and try again.`);
+
+/** The settings a test is sent with, the key opened. Lives only for the request. */
+interface SendSettings {
+  host: string;
+  port: number;
+  fromEmail: string;
+  fromName: string | null;
+  messageStream: string;
+  apiKey: string;
+}
+
+/**
+ * The SMTP deadline: SMTP_DEADLINE_MS, or lower when the test-only binding TEST_SMTP_DEADLINE_MS asks for it
+ * (so the suite need not wait 15 s per stalled server). It can never raise the bound.
+ */
+function smtpDeadlineMs(env: Env): number {
+  const requested = Number((env as Env & { TEST_SMTP_DEADLINE_MS?: string }).TEST_SMTP_DEADLINE_MS);
+  return Number.isFinite(requested) && requested > 0 ? Math.min(requested, SMTP_DEADLINE_MS) : SMTP_DEADLINE_MS;
+}
+
+type SettingsFields = Pick<SendSettings, "host" | "port" | "fromEmail" | "fromName" | "messageStream">;
+
+const sendSettings = (s: SettingsFields, apiKey: string): SendSettings => ({
+  host: s.host.toLowerCase(),
+  port: s.port,
+  fromEmail: s.fromEmail,
+  fromName: s.fromName || null,
+  messageStream: s.messageStream,
+  apiKey,
+});
+
+/** The request's settings, else the saved ones; the saved key is reused only on the saved host. */
+async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promise<SendSettings | TestSendError> {
+  const given = input.settings;
+  if (given?.apiKey) return sendSettings(given, given.apiKey);
+
+  const tenantId = c.get("tenantId");
+  const saved = await getEmailSettings(c.env.DB, tenantId);
+  if (!saved) return notConfigured();
+  if (given && given.host.toLowerCase() !== saved.host) {
+    // Otherwise anyone with a tenant token could have the write-only key sent to a server of their choosing.
+    throw validationFailed({ "settings.apiKey": "is required to test a host other than the saved one" });
+  }
+  try {
+    return sendSettings(given ?? saved, await c.get("config").keyring.open(saved.apiKey, tenantId));
+  } catch {
+    return notConfigured("The saved API key can no longer be decrypted (the encryption key changed)");
+  }
+}
+
+export const testEmailRoutes = new Hono<AppEnv>().post("/", async (c) => {
+  const input = await readJsonBody(c, TestEmailInput);
+  const settings = await resolveSettings(c, input);
+  const tenantId = c.get("tenantId");
+  const db = c.env.DB;
+
+  const attemptId = await startTestSend(db, tenantId, input.to);
+  if (!attemptId) throw rateLimited();
+
+  const fail = async (error: TestSendError, elapsedMs: number | null = null) => {
+    const where = "apiKey" in settings ? { host: settings.host, port: settings.port } : { host: null, port: null };
+    await finishTestSend(db, tenantId, attemptId, { outcome: error.code, ...where, elapsedMs });
+    return c.json({ ok: false, error });
+  };
+  if (!("apiKey" in settings)) return fail(settings);
+
+  const suppression = await findSuppression(db, tenantId, settings.messageStream, input.to);
+  if (suppression) return fail(recipientSuppressed(input.to, settings.messageStream, suppression.reason));
+
+  const message = composeTestEmail({ ...settings, to: input.to, toName: input.toName, sentAt: new Date() });
+  const result = await sendOverSmtp(settings, message, smtpDeadlineMs(c.env));
+  if (!result.ok) {
+    const { host, port, fromEmail, messageStream } = settings;
+    return fail(explainFailure(result.failure, { host, port, fromEmail, messageStream, to: input.to }), result.elapsedMs);
+  }
+
+  await finishTestSend(db, tenantId, attemptId, { outcome: SENT, host: settings.host, port: settings.port, elapsedMs: result.elapsedMs });
+  return c.json({
+    ok: true,
+    to: input.to,
+    from: settings.fromEmail,
+    host: settings.host,
+    port: settings.port,
+    tls: true,
+    elapsedMs: result.elapsedMs,
+    hint: SENT_HINT,
+  });
+});
