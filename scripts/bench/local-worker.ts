@@ -1,28 +1,16 @@
-// Starts `wrangler dev` for a bench or load run: its own free ports, a throwaway D1 state directory,
-// generated secrets in a throwaway env file, logs to a file. Every process it starts is stopped by `stop()`.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+// A bench or load run's local stack (scripts/lib/local-stack.ts): its own free ports, a throwaway D1 state
+// directory, generated secrets in a throwaway env file, logs to a file; every process it starts is stopped.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { type LocalStack, freePort, startLocalStack } from "../lib/local-stack.ts";
 
 export const root = path.resolve(import.meta.dirname, "..", "..");
 
 // No internet here: stop wrangler fetching the `cf` object and sending metrics.
 const quietWrangler = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true" };
-
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the repository's own wrangler with this Node (no npx), so stopping it does not depend on signal forwarding. */
 export function wrangler(args: string[], options: { logFile?: string; env?: NodeJS.ProcessEnv } = {}) {
@@ -60,6 +48,11 @@ export function runDirectory(name: string) {
   writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
   const persistTo = path.join(dir, "state");
   const logFile = path.join(dir, "wrangler.log");
+  const dispose = () => {
+    disposeOnExit.delete(dispose);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  disposeOnExit.add(dispose);
   return {
     dir,
     secrets,
@@ -67,7 +60,7 @@ export function runDirectory(name: string) {
     persistTo,
     logFile,
     /** Applies the migrations to this run's local D1. */
-    migrate: () => wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { logFile }),
+
     /** Rows of one SQL statement against this run's local D1 (the Worker must not be running). */
     query: <T = Record<string, unknown>>(sql: string): T[] => {
       const out = wranglerOutput(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", sql, "--json"]);
@@ -75,14 +68,16 @@ export function runDirectory(name: string) {
     },
     /** Runs a SQL file against this run's local D1 (the Worker must not be running). */
     executeFile: (file: string) => wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file, "--yes"], { logFile }),
-    dispose: () => rmSync(dir, { recursive: true, force: true }),
+    dispose,
   };
 }
 export type RunDirectory = ReturnType<typeof runDirectory>;
 
 export interface RunningWorker {
   base: string;
-  process: ChildProcess;
+  /** The local mail server started with it (STARTTLS, trusted by the Worker), for the SMTP bench. */
+  mail: LocalStack["mail"];
+  mailToken: string;
   /** The pids of the workerd processes wrangler dev runs (its proxy and the Worker), for their memory. */
   workerdPids(): number[];
   stop(): Promise<void>;
@@ -94,91 +89,53 @@ export interface StartWorkerOptions {
   entry?: string;
   /** Worker variables set on the wrangler dev command line (`--var NAME:value`). */
   vars?: Record<string, string>;
-  /** Extra environment for wrangler dev (NODE_EXTRA_CA_CERTS for the SMTP bench). */
-  env?: NodeJS.ProcessEnv;
 }
 
+/** wrangler dev and the local mail server through the project's one local-stack starter, on free ports. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { run } = options;
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const base = `http://127.0.0.1:${port}`;
-  const output = openSync(run.logFile, "a");
-  const args = [
-    path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
-    "dev",
-    ...(options.entry ? [options.entry] : []),
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--persist-to", run.persistTo,
-    "--env-file", run.envFile,
-    "--log-level", "warn",
-    ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-  ];
-  // Its own process group, so stop() reaches wrangler and the workerd it starts.
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", output, output], env: { ...quietWrangler, ...options.env }, detached: true });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const mailToken = randomBytes(16).toString("hex");
+  const stack = await startLocalStack({
+    root,
+    port: await freePort(),
+    inspectorPort: await freePort(),
+    mailPort: 0,
+    certDir: path.join(run.dir, "tls"),
+    mailTokens: [mailToken],
+    persistTo: run.persistTo,
+    envFile: run.envFile,
+    logFile: run.logFile,
+    entry: options.entry,
+    vars: options.vars,
+  });
+  let stopped = false;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      signalGroup(child, "SIGINT");
-      const timer = setTimeout(() => signalGroup(child, "SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    signalGroup(child, "SIGKILL"); // anything of the group still alive
-    closeSync(output);
+    if (stopped) return;
+    stopped = true;
+    stopOnExit.delete(stop);
+    await stack.stop();
   };
   stopOnExit.add(stop);
-  try {
-    await waitForHealth(base, child);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
   return {
-    base,
-    process: child,
-    workerdPids: () => (child.pid ? descendants(child.pid, "workerd") : []),
-    stop: async () => {
-      stopOnExit.delete(stop);
-      await stop();
-    },
+    base: stack.base,
+    mail: stack.mail,
+    mailToken,
+    workerdPids: () => (stack.wrangler.pid ? descendants(stack.wrangler.pid, "workerd") : []),
+    stop,
   };
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  try {
-    if (child.pid) process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Stops every Worker still running when this script is interrupted or fails. */
+/** Stops every Worker still running, and removes every run directory, when this script is interrupted or fails. */
 const stopOnExit = new Set<() => Promise<void>>();
+const disposeOnExit = new Set<() => void>();
 export async function stopAllWorkers() {
   await Promise.all([...stopOnExit].map((stop) => stop()));
-  stopOnExit.clear();
+  for (const dispose of disposeOnExit) dispose();
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     void stopAllWorkers().finally(() => process.exit(130));
   });
-}
-
-async function waitForHealth(base: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error("wrangler dev exited before it was ready");
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`wrangler dev did not answer ${base}/health within ${timeoutMs / 1000} s`);
 }
 
 /** The descendants of `pid` whose command name starts with `name` (Linux ps). */

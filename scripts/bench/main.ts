@@ -9,6 +9,7 @@ import { bundleSize } from "./bundle-size.ts";
 import { loopbackClient } from "./http-load.ts";
 import { root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
 import { type Row, type Target, printTable, printTargets } from "./report.ts";
+import { benchSmtp } from "./smtp-round-trip.ts";
 import { benchSuppressions, printPlans, suppressionRows, suppressionTargets } from "./suppression-lookups.ts";
 import { createBenchTenant } from "./tenant.ts";
 import { benchWebhooks, webhookRows, webhookTargets } from "./webhook-throughput.ts";
@@ -21,7 +22,6 @@ const log = (message: string) => console.error(`[bench] ${message}`);
 async function webhookSection(rows: Row[], targets: Target[]) {
   const run = runDirectory("bench-webhook");
   try {
-    run.migrate();
     const worker = await startWorker({ run });
     const client = loopbackClient(worker.base);
     let outcome;
@@ -46,7 +46,6 @@ async function webhookSection(rows: Row[], targets: Target[]) {
 async function lookupsSection(rows: Row[], targets: Target[]) {
   const run = runDirectory("bench-lookups");
   try {
-    run.migrate();
     const worker = await startWorker({ run });
     const client = loopbackClient(worker.base);
     let tenant;
@@ -79,6 +78,25 @@ async function main() {
       const bundle = bundleSize(run);
       rows.push(...bundle.rows);
       targets.push(...bundle.targets);
+    } finally {
+      run.dispose();
+    }
+  }
+
+  if (sections.includes("smtp")) {
+    const run = runDirectory("bench-smtp");
+    try {
+      const worker = await startWorker({ run });
+      const client = loopbackClient(worker.base);
+      try {
+        log("SMTP round trip: the Worker vs nodemailer ...");
+        const smtp = await benchSmtp(client, run, worker);
+        rows.push(...smtp.rows);
+        targets.push(...smtp.targets);
+      } finally {
+        client.close();
+        await worker.stop();
+      }
     } finally {
       run.dispose();
     }

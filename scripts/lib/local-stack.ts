@@ -27,6 +27,10 @@ export interface LocalStackOptions {
   logFile?: string;
   /** Debugger port for wrangler dev (its default, 9229, when omitted); tests pass a free one so stacks can run side by side. */
   inspectorPort?: number;
+  /** Entry point instead of wrangler.toml's `main` (the load run's fault-injecting wrapper). */
+  entry?: string;
+  /** Worker variables set on the wrangler dev command line (`--var NAME:value`). */
+  vars?: Record<string, string>;
 }
 
 export interface LocalStack {
@@ -81,11 +85,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const [, devArgs] = wranglerArgs(root, [
     "dev",
+    ...(options.entry ? [options.entry] : []),
     "--ip", "127.0.0.1",
     "--port", String(options.port),
     ...(options.inspectorPort ? ["--inspector-port", String(options.inspectorPort)] : []),
     ...persist,
     ...envFile,
+    ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ]);
   const wrangler = spawn(node, devArgs, {
     cwd: root,

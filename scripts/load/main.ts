@@ -107,7 +107,6 @@ async function main() {
   const checks: Check[] = [];
   let fuzzSummary = "";
   try {
-    run.migrate();
     const worker = await startWorker({ run, entry: path.join("scripts", "load", "worker", "fault-injecting-worker.ts"), vars: { LOAD_FAULT_INJECTION: "on" } });
     const client = loopbackClient(worker.base, 256);
     try {
