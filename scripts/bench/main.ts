@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { bundleSize } from "./bundle-size.ts";
-import { loopbackClient } from "./http-load.ts";
-import { root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
+import { type LoopbackClient, loopbackClient } from "./http-load.ts";
+import { type RunDirectory, type RunningWorker, root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
 import { type Row, type Target, printTable, printTargets } from "./report.ts";
 import { benchSmtp } from "./smtp-round-trip.ts";
 import { benchSuppressions, printPlans, suppressionRows, suppressionTargets } from "./suppression-lookups.ts";
@@ -19,50 +19,66 @@ type Section = (typeof SECTIONS)[number];
 
 const log = (message: string) => console.error(`[bench] ${message}`);
 
-async function webhookSection(rows: Row[], targets: Target[]) {
-  const run = runDirectory("bench-webhook");
+/** Runs `use` against a throwaway run directory, removed afterwards whatever happens. */
+async function inRun<T>(name: string, use: (run: RunDirectory) => Promise<T>): Promise<T> {
+  const run = runDirectory(name);
   try {
-    const worker = await startWorker({ run });
-    const client = loopbackClient(worker.base);
-    let outcome;
-    let tenantId: string;
-    try {
-      const tenant = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench webhooks");
-      tenantId = tenant.id;
-      log("webhook ingestion vs /health, concurrency 1 and 32 ...");
-      outcome = await benchWebhooks(client, tenant, { runs: 5, requests: { 1: 300, 32: 3000 } });
-    } finally {
-      client.close();
-      await worker.stop();
-    }
-    const [{ n: stored }] = run.query<{ n: number }>(`SELECT count(*) AS n FROM postmark_events WHERE tenant_id = '${tenantId}'`) as [{ n: number }];
-    rows.push(...webhookRows(outcome.results));
-    targets.push(...webhookTargets(outcome.results, outcome.sent, stored));
+    return await use(run);
   } finally {
     run.dispose();
   }
 }
 
-async function lookupsSection(rows: Row[], targets: Target[]) {
-  const run = runDirectory("bench-lookups");
+/** Runs `use` against a running Worker in `run`, stopped afterwards whatever happens. */
+async function withWorker<T>(run: RunDirectory, use: (client: LoopbackClient, worker: RunningWorker) => Promise<T>): Promise<T> {
+  const worker = await startWorker({ run });
+  const client = loopbackClient(worker.base);
   try {
-    const worker = await startWorker({ run });
-    const client = loopbackClient(worker.base);
-    let tenant;
-    try {
-      tenant = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench suppressions");
-    } finally {
-      client.close();
-      await worker.stop();
-    }
+    return await use(client, worker);
+  } finally {
+    client.close();
+    await worker.stop();
+  }
+}
+
+const webhookSection = (rows: Row[], targets: Target[]) =>
+  inRun("bench-webhook", async (run) => {
+    const { tenant, outcome } = await withWorker(run, async (client) => {
+      const tenant = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench webhooks");
+      log("webhook ingestion vs /health, concurrency 1 and 32 ...");
+      return { tenant, outcome: await benchWebhooks(client, tenant, { runs: 5, requests: { 1: 300, 32: 3000 } }) };
+    });
+    // Counted in the database itself, with the Worker stopped.
+    const [counted] = run.query<{ n: number }>(`SELECT count(*) AS n FROM postmark_events WHERE tenant_id = '${tenant.id}'`);
+    rows.push(...webhookRows(outcome.results));
+    targets.push(...webhookTargets(outcome.results, outcome.sent, counted?.n ?? 0));
+  });
+
+const lookupsSection = (rows: Row[], targets: Target[]) =>
+  inRun("bench-lookups", async (run) => {
+    const tenant = await withWorker(run, (client) => createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench suppressions"));
     const { figures, plans } = await benchSuppressions(run, tenant, log);
     rows.push(...suppressionRows(figures));
     targets.push(...suppressionTargets(figures));
     return plans;
-  } finally {
-    run.dispose();
-  }
-}
+  });
+
+const bundleSection = (rows: Row[], targets: Target[]) =>
+  inRun("bench-bundle", async (run) => {
+    const bundle = bundleSize(run);
+    rows.push(...bundle.rows);
+    targets.push(...bundle.targets);
+  });
+
+const smtpSection = (rows: Row[], targets: Target[]) =>
+  inRun("bench-smtp", (run) =>
+    withWorker(run, async (client, worker) => {
+      log("SMTP round trip: the Worker vs nodemailer ...");
+      const smtp = await benchSmtp(client, run, worker);
+      rows.push(...smtp.rows);
+      targets.push(...smtp.targets);
+    }),
+  );
 
 async function main() {
   const asked = process.argv.slice(2).filter((a): a is Section => (SECTIONS as readonly string[]).includes(a));
@@ -72,35 +88,8 @@ async function main() {
   const started = Date.now();
   if (sections.includes("webhook")) await webhookSection(rows, targets);
   const plans = sections.includes("lookups") ? await lookupsSection(rows, targets) : [];
-  if (sections.includes("bundle")) {
-    const run = runDirectory("bench-bundle");
-    try {
-      const bundle = bundleSize(run);
-      rows.push(...bundle.rows);
-      targets.push(...bundle.targets);
-    } finally {
-      run.dispose();
-    }
-  }
-
-  if (sections.includes("smtp")) {
-    const run = runDirectory("bench-smtp");
-    try {
-      const worker = await startWorker({ run });
-      const client = loopbackClient(worker.base);
-      try {
-        log("SMTP round trip: the Worker vs nodemailer ...");
-        const smtp = await benchSmtp(client, run, worker);
-        rows.push(...smtp.rows);
-        targets.push(...smtp.targets);
-      } finally {
-        client.close();
-        await worker.stop();
-      }
-    } finally {
-      run.dispose();
-    }
-  }
+  if (sections.includes("bundle")) await bundleSection(rows, targets);
+  if (sections.includes("smtp")) await smtpSection(rows, targets);
 
   console.log(`\nPostmark edge bench: ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}\n`);
   printTable(rows);
