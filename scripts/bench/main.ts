@@ -10,7 +10,7 @@ import { type LoopbackClient, loopbackClient } from "./http-load.ts";
 import { type RunDirectory, type RunningWorker, root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
 import { type Row, type Target, printTable, printTargets } from "./report.ts";
 import { benchSmtp } from "./smtp-round-trip.ts";
-import { benchSuppressions, printPlans, suppressionRows, suppressionTargets } from "./suppression-lookups.ts";
+import { benchSuppressions, benchSyntheticCsv, printPlans, suppressionRows, suppressionTargets, syntheticCsvRows, syntheticCsvTargets } from "./suppression-lookups.ts";
 import { createBenchTenant } from "./tenant.ts";
 import { benchWebhooks, webhookRows, webhookTargets } from "./webhook-throughput.ts";
 
@@ -60,6 +60,9 @@ const lookupsSection = (rows: Row[], targets: Target[]) =>
     const { figures, plans } = await benchSuppressions(run, tenant, log);
     rows.push(...suppressionRows(figures));
     targets.push(...suppressionTargets(figures));
+    const synthetic = await benchSyntheticCsv(run, tenant, log);
+    rows.push(...syntheticCsvRows(synthetic));
+    targets.push(...syntheticCsvTargets(synthetic));
     return plans;
   });
 
