@@ -51,9 +51,7 @@ export class BatchCommitter {
   commit(statements: D1PreparedStatement[], waitUntil: (promise: Promise<unknown>) => void): Promise<D1Result[]> {
     const committed = new Promise<D1Result[]>((resolve, reject) => this.queue.push({ statements, resolve, reject }));
     if (!this.flushing) {
-      this.flushing = this.flush().finally(() => {
-        this.flushing = null;
-      });
+      this.flushing = this.flush();
       waitUntil(this.flushing);
     }
     // A request awaiting only a promise that another request settles is cancelled by the runtime
@@ -66,30 +64,36 @@ export class BatchCommitter {
   }
 
   private async flush(): Promise<void> {
-    if (this.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
-    while (this.queue.length > 0) {
-      const groups = this.takeGroups();
-      try {
-        const results = await this.batchWithDeadline(groups.flatMap((g) => g.statements));
-        let offset = 0;
-        for (const g of groups) {
-          g.resolve(results.slice(offset, offset + g.statements.length));
-          offset += g.statements.length;
-        }
-      } catch (error) {
-        if (groups.length === 1 || error instanceof CommitTimeoutError) {
-          for (const g of groups) g.reject(error);
-          continue;
-        }
-        // One bad group must not fail its neighbours: the batch rolled back as a whole, so retry each alone.
-        for (const g of groups) {
-          try {
-            g.resolve(await this.batchWithDeadline(g.statements));
-          } catch (groupError) {
-            g.reject(groupError);
+    try {
+      if (this.gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, this.gatherMs));
+      while (this.queue.length > 0) {
+        const groups = this.takeGroups();
+        try {
+          const results = await this.batchWithDeadline(groups.flatMap((g) => g.statements));
+          let offset = 0;
+          for (const g of groups) {
+            g.resolve(results.slice(offset, offset + g.statements.length));
+            offset += g.statements.length;
+          }
+        } catch (error) {
+          if (groups.length === 1 || error instanceof CommitTimeoutError) {
+            for (const g of groups) g.reject(error);
+            continue;
+          }
+          // One bad group must not fail its neighbours: the batch rolled back as a whole, so retry each alone.
+          for (const g of groups) {
+            try {
+              g.resolve(await this.batchWithDeadline(g.statements));
+            } catch (groupError) {
+              g.reject(groupError);
+            }
           }
         }
       }
+    } finally {
+      // Cleared in the same step as the loop's last look at the queue, not in a `.finally` some microtasks
+      // later: a commit queued in between would find a flush that has stopped looking, and wait for nothing.
+      this.flushing = null;
     }
   }
 
