@@ -58,8 +58,3 @@ export function eventStatements(db: D1Database, tenantId: string, event: Postmar
 export function storeOutcome(results: D1Result[]): "stored" | "duplicate" {
   return (results[0]?.meta.changes ?? 0) > 0 ? "stored" : "duplicate";
 }
-
-/** Stores one event alone (one D1 batch). */
-export async function storeEvent(db: D1Database, tenantId: string, event: PostmarkEvent, receipt: Receipt): Promise<"stored" | "duplicate"> {
-  return storeOutcome(await db.batch(eventStatements(db, tenantId, event, receipt)));
-}
