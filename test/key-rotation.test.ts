@@ -58,6 +58,24 @@ describe("ENCRYPTION_KEY rotation through the API", () => {
   });
 });
 
+describe("ENCRYPTION_KEY replaced without the previous one", () => {
+  it("answers 503 service_misconfigured for the callback URL, not a bare 500, and a rotation recovers it", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const tenant = await createTenant();
+    const auth = { Authorization: `Bearer ${tenant.token}` };
+    expect((await callWith({}, "/v1/email/webhook", { headers: auth })).status).toBe(200);
+
+    const replaced = { ENCRYPTION_KEY: newKey() };
+    const error = await expectError(await callWith(replaced, "/v1/email/webhook", { headers: auth }), 503, "service_misconfigured");
+    expect(error.message).toMatch(/ENCRYPTION_KEY_PREVIOUS/);
+    expect(logged.mock.calls.flat().join("\n")).toMatch(/cannot be opened/);
+    logged.mockRestore();
+
+    expect((await callWith(replaced, "/v1/email/webhook/rotate", { method: "POST", headers: auth })).status).toBe(200);
+    expect((await callWith(replaced, "/v1/email/webhook", { headers: auth })).status).toBe(200);
+  });
+});
+
 describe("configuration errors", () => {
   const cases: [string, Partial<Env> & { ENCRYPTION_KEY_PREVIOUS?: string }, RegExp][] = [
     ["missing ENCRYPTION_KEY", { ENCRYPTION_KEY: "" }, /ENCRYPTION_KEY is not set/],

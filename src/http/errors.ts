@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "../config";
+import { SecretUnavailableError } from "../crypto/secret-box";
 
 /** A failure to report to the client in the one error shape of the API. */
 export class ApiError extends Error {
@@ -48,6 +49,18 @@ export function handleError(err: unknown, c: Context) {
     return errorResponse(
       c,
       new ApiError(503, "service_misconfigured", `The service is not configured correctly: ${err.message}`),
+    );
+  }
+  if (err instanceof SecretUnavailableError) {
+    // ENCRYPTION_KEY was replaced without listing the old one in ENCRYPTION_KEY_PREVIOUS.
+    console.error(`configuration error: ${err.message}`);
+    return errorResponse(
+      c,
+      new ApiError(
+        503,
+        "service_misconfigured",
+        "A stored secret was sealed under an encryption key that is no longer configured: list that key in ENCRYPTION_KEY_PREVIOUS, or store the secret again (rotate the webhook credentials, save the API key).",
+      ),
     );
   }
   if (err instanceof HTTPException) {
