@@ -202,12 +202,15 @@ describe("refusals before any connection", () => {
       [{ to: "person@example.com", settings: settingsFor("untouched", { messageStream: "outbound\r\nX-Evil: 1" }) }, "settings.messageStream"],
       [{ to: "person@example.com", settings: settingsFor("untouched", { host: "127.0.0.1\r\nQUIT" }) }, "settings.host"],
       [{ toName: "Pat" }, "to"],
+      [{ to: "person@example.com", settings: null }, "settings"],
+      [{ to: "person@example.com", settings: "smtp.postmarkapp.com" }, "settings"],
     ];
     for (const [json, field] of cases) {
       const { status, body } = await sendTest(tenant, json);
       expect(status, JSON.stringify(json)).toBe(400);
       expect(body.error!.code).toBe("validation_failed");
       expect(Object.keys(body.error!.fields!), JSON.stringify(json)).toEqual([field]);
+      expect(body.error!.fields![field], JSON.stringify(json)).toMatch(/^(must|is) /);
     }
     const res = await call("/v1/email/test", { method: "POST", token: tenant.token, body: "{", headers: { "Content-Type": "application/json" } });
     await expectError(res, 400, "invalid_json");

@@ -27,5 +27,5 @@ export const EmailSettingsInput = v.object({
   fromName: v.optional(v.nullable(singleLineText(100)), null),
   messageStream: v.optional(messageStream, POSTMARK_DEFAULTS.messageStream),
   apiKey: v.optional(apiKey),
-});
+}, "must be an object with the settings fields (fromEmail, apiKey, ...)");
 export type EmailSettingsInput = v.InferOutput<typeof EmailSettingsInput>;
