@@ -18,8 +18,8 @@ describe("parseWebhookBody", () => {
     expect(String(JSON.parse(fx.hardBounce).ID)).toBe("4323372036854776000"); // what a plain parse would keep
   });
 
-  it("tells empty, invalid and non-object bodies apart", () => {
-    expect(parseWebhookBody("  ").kind).toBe("empty");
+  it("refuses empty, invalid and non-object bodies, each with its reason", () => {
+    expect(parseWebhookBody("  ")).toEqual({ kind: "invalid", why: "is empty" });
     for (const text of ["{", "nope", "[1,2]", "null", "42", '"x"']) expect(parseWebhookBody(text).kind).toBe("invalid");
     expect(parseWebhookBody(`{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`).kind).toBe("invalid");
   });

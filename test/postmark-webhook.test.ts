@@ -252,9 +252,12 @@ describe("hostile bodies", () => {
     expect(await eventRows(tenant.id)).toEqual([]);
   });
 
-  it("acknowledges an empty body and an empty object without storing anything", async () => {
+  it("refuses an empty body as not a JSON object (API.md), and acknowledges an empty object, storing nothing", async () => {
     const tenant = await createTenantWithWebhook();
-    await deliver(tenant, "", "ignored");
+    for (const empty of ["", "  \r\n"]) {
+      const error = await expectError(await postEvent(tenant, empty), 400, "invalid_json");
+      expect(error.message).toMatch(/empty/);
+    }
     await deliver(tenant, "{}", "ignored");
     expect(await eventRows(tenant.id)).toEqual([]);
   });

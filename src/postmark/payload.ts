@@ -2,7 +2,6 @@
 
 export type WebhookBody =
   | { kind: "object"; value: Record<string, unknown> }
-  | { kind: "empty" }
   | { kind: "invalid"; why: string };
 
 /** Content dumps above this many characters are not kept in the audit copy. */
@@ -22,7 +21,8 @@ function keepIdsExact(this: unknown, key: string, value: unknown, context?: { so
 }
 
 export function parseWebhookBody(text: string): WebhookBody {
-  if (text.trim() === "") return { kind: "empty" };
+  // The contract: a body that is not a JSON object is 400, an empty one included.
+  if (text.trim() === "") return { kind: "invalid", why: "is empty" };
   let value: unknown;
   try {
     value = JSON.parse(text, keepIdsExact as (key: string, value: unknown) => unknown);

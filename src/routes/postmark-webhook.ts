@@ -68,8 +68,6 @@ export const postmarkWebhookRoutes = new Hono<AppEnv>()
     const text = await c.req.text();
     const body = parseWebhookBody(text);
     if (body.kind === "invalid") throw invalidJson(body.why);
-    // An empty body (a connectivity check) is acknowledged, not refused.
-    if (body.kind === "empty") return c.json({ status: "ignored", reason: "empty body" });
     const classified = classifyEvent(body.value);
     if (classified.action === "ignore") return c.json({ status: "ignored", reason: classified.why });
 
