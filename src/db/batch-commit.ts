@@ -3,6 +3,8 @@
 // Why: every D1 call is a round trip through the runtime's plumbing; at 32 concurrent webhooks,
 // one call per request caps throughput at about a third of a route with no D1 call.
 
+import { withDeadline } from "../deadline";
+
 interface PendingGroup {
   statements: D1PreparedStatement[];
   /** Gets the D1 results of its own statements, in order. */
@@ -56,11 +58,7 @@ export class BatchCommitter {
     }
     // A request awaiting only a promise that another request settles is cancelled by the runtime
     // as hung; this request's own timer keeps it alive (and bounds the wait).
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CommitTimeoutError(this.timeoutMs)), this.timeoutMs);
-    });
-    return Promise.race([committed, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(committed, this.timeoutMs, () => new CommitTimeoutError(this.timeoutMs));
   }
 
   private async flush(): Promise<void> {
@@ -99,16 +97,8 @@ export class BatchCommitter {
 
   /** A stalled D1 call must not hold the queue forever; the rows it may still write later are harmless,
    * since callers write idempotently and retry after a 5xx. */
-  private async batchWithDeadline(statements: D1PreparedStatement[]): Promise<D1Result[]> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CommitTimeoutError(this.timeoutMs)), this.timeoutMs);
-    });
-    try {
-      return await Promise.race([this.db.batch(statements), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private batchWithDeadline(statements: D1PreparedStatement[]): Promise<D1Result[]> {
+    return withDeadline(this.db.batch(statements), this.timeoutMs, () => new CommitTimeoutError(this.timeoutMs));
   }
 
   private takeGroups(): PendingGroup[] {

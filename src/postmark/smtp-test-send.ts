@@ -2,6 +2,7 @@
 // wrapped so that the API key only ever crosses a TLS connection, every failure is known by its step, and
 // the whole session ends by a deadline with the socket closed whatever the server does.
 import { Email, type EmailOptions, LogLevel, WorkerMailer, type WorkerMailerOptions } from "worker-mailer";
+import { withDeadline } from "../deadline";
 import { type SmtpFailure, type SmtpStep, sanitizeReply } from "./test-send-outcome";
 
 /**
@@ -161,19 +162,14 @@ export async function sendOverSmtp(target: SmtpTarget, email: EmailOptions, dead
     return { ok: false, failure: { kind: "network", step: "connect", detail: sanitizeReply(String(err), secrets) }, elapsedMs: elapsed() };
   }
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SmtpSessionError({ kind: "timeout", step: mailer.step, afterMs: deadlineMs })), deadlineMs);
-  });
   let delivered = false;
   try {
-    await Promise.race([mailer.deliver(email), deadline]);
+    await withDeadline(mailer.deliver(email), deadlineMs, () => new SmtpSessionError({ kind: "timeout", step: mailer.step, afterMs: deadlineMs }));
     delivered = true;
     return { ok: true, elapsedMs: elapsed() };
   } catch (err) {
     return { ok: false, failure: mailer.toSessionError(err).failure, elapsedMs: elapsed() };
   } finally {
-    clearTimeout(timer);
     mailer.hangUp(delivered);
   }
 }
