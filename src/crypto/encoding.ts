@@ -6,11 +6,16 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** Decodes standard base64; returns null for anything that is not valid base64. */
+/** Decodes standard base64 (padding optional); returns null for anything that is not valid base64. */
 export function base64ToBytes(text: string): Uint8Array | null {
   const clean = text.trim();
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) return null;
-  const binary = atob(clean);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) return null;
+  let binary: string;
+  try {
+    binary = atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, "="));
+  } catch {
+    return null; // misplaced padding, e.g. "ab=c"
+  }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -18,6 +23,12 @@ export function base64ToBytes(text: string): Uint8Array | null {
 
 export function bytesToBase64Url(bytes: Uint8Array): string {
   return bytesToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Decodes base64url (padding optional); null for anything else. */
+export function base64UrlToBytes(text: string): Uint8Array | null {
+  if (/[+/=]/.test(text)) return null;
+  return base64ToBytes(text.replace(/-/g, "+").replace(/_/g, "/"));
 }
 
 export function bytesToHex(bytes: Uint8Array): string {

@@ -1,6 +1,6 @@
 // HTTP Basic credentials for a tenant's Postmark callback URL (Postmark signs nothing; this is its only guard).
 import type { StoredCredential } from "../db/webhook-credentials";
-import { bytesToBase64Url, bytesToHex, randomBytes } from "./encoding";
+import { base64ToBytes, bytesToBase64Url, bytesToHex, randomBytes } from "./encoding";
 import type { Keyring } from "./secret-box";
 import { constantTimeEqual, sha256Hex } from "./tokens";
 
@@ -36,11 +36,12 @@ export async function matchesAny(
 
 /** The user and password of an `Authorization: Basic ...` header, or null. */
 export function basicCredentials(header: string | undefined): { username: string; password: string } | null {
-  const match = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header ?? "");
-  if (!match) return null;
+  const match = /^Basic[ ]+(\S+)\s*$/i.exec(header ?? "");
+  const bytes = match ? base64ToBytes(match[1]!) : null;
+  if (!bytes) return null;
   let decoded: string;
   try {
-    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(match[1]!), (ch) => ch.charCodeAt(0)));
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 // The suppression list: search, look up, check, add, reactivate, export, and its change feed.
 import { Hono } from "hono";
-import { base64ToBytes, bytesToBase64Url, utf8Bytes } from "../crypto/encoding";
+import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from "../crypto/encoding";
 import {
   type ListPosition,
   addSuppressions,
@@ -23,7 +23,7 @@ const encodeCursor = (position: ListPosition) => bytesToBase64Url(utf8Bytes(JSON
 
 function decodeCursor(cursor: string): ListPosition {
   try {
-    const bytes = base64ToBytes(cursor.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(cursor.length / 4) * 4, "="));
+    const bytes = base64UrlToBytes(cursor);
     const position: unknown = bytes && JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
     if (Array.isArray(position) && position.length === 2 && position.every((p) => typeof p === "string")) return position as ListPosition;
   } catch {
