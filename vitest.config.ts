@@ -27,7 +27,10 @@ export default defineConfig(async () => {
           },
           // workerd trusts the test servers' certificate for STARTTLS (and still refuses any other).
           outboundService: {
-            network: { allow: ["public", "private"], tlsOptions: { trustBrowserCas: true, trustedCertificates: [inject("smtp").caCert] } },
+            network: {
+              allow: ["public", "private"],
+              tlsOptions: { trustBrowserCas: true, trustedCertificates: [inject("smtp").caCert] },
+            },
           },
         },
       })),

@@ -14,7 +14,11 @@ const errorSchema = {
       properties: {
         code: { type: "string", description: "snake_case error code" },
         message: { type: "string", description: "one sentence a person can act on" },
-        fields: { type: "object", additionalProperties: { type: "string" }, description: "validation problems by field" },
+        fields: {
+          type: "object",
+          additionalProperties: { type: "string" },
+          description: "validation problems by field",
+        },
       },
     },
   },
@@ -44,17 +48,31 @@ for (const op of operations) {
   }));
   const responses: Record<string, unknown> = {};
   for (const [status, description] of Object.entries(op.responses)) {
-    responses[status] = Number(status) >= 400 ? { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } } : { description };
+    responses[status] =
+      Number(status) >= 400
+        ? { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
+        : { description };
   }
-  if (op.auth !== "none") responses["401"] ??= { description: "Missing or invalid credentials", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+  if (op.auth !== "none")
+    responses["401"] ??= {
+      description: "Missing or invalid credentials",
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    };
 
-  (paths[op.path] ??= {})[op.method] = {
+  paths[op.path] ??= {};
+  const pathItem = paths[op.path] as NonNullable<(typeof paths)[string]>;
+  pathItem[op.method] = {
     tags: [op.tag],
     summary: op.summary,
     security: security[op.auth],
     parameters: [...pathParams, ...queryParams],
     ...(op.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: toJsonSchema(op.body, { errorMode: "ignore" }) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: toJsonSchema(op.body, { errorMode: "ignore" }) } },
+          },
+        }
       : {}),
     responses,
   };
@@ -71,7 +89,11 @@ const document = {
     securitySchemes: {
       adminToken: { type: "http", scheme: "bearer", description: "The operator's ADMIN_TOKEN" },
       tenantToken: { type: "http", scheme: "bearer", description: "A tenant access token" },
-      webhookBasic: { type: "http", scheme: "basic", description: "The tenant's webhook credentials (GET /v1/email/webhook)" },
+      webhookBasic: {
+        type: "http",
+        scheme: "basic",
+        description: "The tenant's webhook credentials (GET /v1/email/webhook)",
+      },
     },
     schemas: { Error: errorSchema },
   },
@@ -79,5 +101,5 @@ const document = {
 };
 
 mkdirSync(new URL("../src/generated/", import.meta.url), { recursive: true });
-writeFileSync(new URL("../src/generated/openapi.json", import.meta.url), JSON.stringify(document, null, 2) + "\n");
+writeFileSync(new URL("../src/generated/openapi.json", import.meta.url), `${JSON.stringify(document, null, 2)}\n`);
 console.log(`openapi: ${operations.length} operations -> src/generated/openapi.json`);

@@ -74,10 +74,19 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
     if (!res.ok) throw new Error(`could not save the demo settings: ${res.status} ${await res.text()}`);
   } else if (current.ok) {
     // Saved settings are the person's to change; only follow the local mail server to its port of this run.
-    const saved = (await current.json()) as { host: string; port: number; fromEmail: string; fromName: string | null; messageStream: string };
+    const saved = (await current.json()) as {
+      host: string;
+      port: number;
+      fromEmail: string;
+      fromName: string | null;
+      messageStream: string;
+    };
     if (saved.host === "127.0.0.1" && saved.port !== MAIL_PORT) {
       const { host, fromEmail, fromName, messageStream } = saved;
-      await api("/v1/email/settings", demo.token, { method: "PUT", json: { provider: "postmark", host, port: MAIL_PORT, fromEmail, fromName, messageStream } });
+      await api("/v1/email/settings", demo.token, {
+        method: "PUT",
+        json: { provider: "postmark", host, port: MAIL_PORT, fromEmail, fromName, messageStream },
+      });
     }
   }
   return demo;
@@ -129,7 +138,9 @@ async function main() {
 
   const demo = await seedDemoTenant(vars.ADMIN_TOKEN!, mailToken);
   const webhook = await api("/v1/email/webhook", demo.token);
-  const callback = webhook.ok ? ((await webhook.json()) as { urlWithCredentials: string }).urlWithCredentials : "(not available yet)";
+  const callback = webhook.ok
+    ? ((await webhook.json()) as { urlWithCredentials: string }).urlWithCredentials
+    : "(not available yet)";
 
   console.log(
     [
@@ -143,7 +154,8 @@ async function main() {
       ` Admin token:    in .dev.vars (ADMIN_TOKEN)`,
       ` Callback URL:   ${callback}`,
       ` Mail server:    127.0.0.1:${mail.port} (STARTTLS + AUTH, token in .dev/mail-server-token); arrivals print here and land in .dev/mail/`,
-      " Try:            curl -s -X POST " + `${base}/v1/email/test -H "Authorization: Bearer ${demo.token}" -H "Content-Type: application/json" -d '{"to":"you@example.com"}'`,
+      " Try:            curl -s -X POST " +
+        `${base}/v1/email/test -H "Authorization: Bearer ${demo.token}" -H "Content-Type: application/json" -d '{"to":"you@example.com"}'`,
       " Ctrl-C stops everything.",
       "════════════════════════════════════════════════════════════════",
       "",

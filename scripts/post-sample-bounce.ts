@@ -15,7 +15,8 @@ async function main() {
   const auth = { Authorization: `Bearer ${token}` };
 
   const webhook = await fetch(`${base}/v1/email/webhook`, { headers: auth });
-  if (!webhook.ok) throw new Error(`GET /v1/email/webhook answered ${webhook.status}: is \`npm run dev\` running on ${base}?`);
+  if (!webhook.ok)
+    throw new Error(`GET /v1/email/webhook answered ${webhook.status}: is \`npm run dev\` running on ${base}?`);
   const { url, username, password } = (await webhook.json()) as { url: string; username: string; password: string };
 
   // Shaped like Postmark's published bounce webhook; the ID above 2^53 must arrive exact.
@@ -27,7 +28,10 @@ async function main() {
     "Subject":"Sample bounce"}`;
   const posted = await fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` },
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`,
+    },
     body,
   });
   console.log(`POST ${url}  (Basic ${username}:…)  -> ${posted.status} ${await posted.text()}`);

@@ -1,5 +1,5 @@
-import { Keyring } from "./crypto/secret-box";
 import { base64ToBytes } from "./crypto/encoding";
+import { Keyring } from "./crypto/secret-box";
 
 /** The Worker's configuration, checked once per isolate and environment. */
 export interface Config {
@@ -58,7 +58,7 @@ function parseKey(value: unknown, name: string): Uint8Array {
     throw new ConfigError(`${name} is not set: set it to base64 of 32 random bytes (\`openssl rand -base64 32\`).`);
   }
   const bytes = base64ToBytes(value);
-  if (!bytes || bytes.length !== 32) {
+  if (bytes?.length !== 32) {
     throw new ConfigError(`${name} must be base64 of exactly 32 random bytes (\`openssl rand -base64 32\`).`);
   }
   return bytes;

@@ -29,15 +29,20 @@ beforeAll(async () => {
   await env.DB.exec("CREATE TABLE IF NOT EXISTS batch_probe (id TEXT PRIMARY KEY, note TEXT NOT NULL)");
 });
 
-const insert = (id: string, note = "ok") => env.DB.prepare("INSERT INTO batch_probe (id, note) VALUES (?1, ?2)").bind(id, note);
+const insert = (id: string, note = "ok") =>
+  env.DB.prepare("INSERT INTO batch_probe (id, note) VALUES (?1, ?2)").bind(id, note);
 const count = async (prefix: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM batch_probe WHERE id LIKE ?1").bind(`${prefix}%`).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM batch_probe WHERE id LIKE ?1")
+    .bind(`${prefix}%`)
+    .first<{ n: number }>())!.n;
 
 describe("BatchCommitter", () => {
   it("commits concurrent groups in fewer batches, and each caller learns its own commit", async () => {
     const { db, calls } = instrumentedDb();
     const committer = new BatchCommitter(db);
-    await Promise.all(Array.from({ length: 40 }, (_, i) => committer.commit([insert(`c-${i}`), insert(`c-${i}-b`)], waitUntil)));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => committer.commit([insert(`c-${i}`), insert(`c-${i}-b`)], waitUntil)),
+    );
     expect(await count("c-")).toBe(80);
     expect(calls.length).toBeLessThan(40);
     expect(calls.reduce((a, b) => a + b, 0)).toBe(80);
@@ -47,7 +52,8 @@ describe("BatchCommitter", () => {
     const { db } = instrumentedDb();
     const committer = new BatchCommitter(db);
     await committer.commit([insert("own-0")], waitUntil);
-    const upsert = (id: string) => env.DB.prepare("INSERT INTO batch_probe (id, note) VALUES (?1, 'ok') ON CONFLICT DO NOTHING").bind(id);
+    const upsert = (id: string) =>
+      env.DB.prepare("INSERT INTO batch_probe (id, note) VALUES (?1, 'ok') ON CONFLICT DO NOTHING").bind(id);
     const read = (id: string) => env.DB.prepare("SELECT id FROM batch_probe WHERE id = ?1").bind(id);
     const [fresh, again] = await Promise.all([
       committer.commit([upsert("own-1"), read("own-1")], waitUntil),
@@ -62,7 +68,11 @@ describe("BatchCommitter", () => {
   it("keeps batches under the statement cap", async () => {
     const { db, calls } = instrumentedDb();
     const committer = new BatchCommitter(db, { maxStatements: 10 });
-    await Promise.all(Array.from({ length: 30 }, (_, i) => committer.commit([insert(`cap-${i}`), insert(`cap-${i}-b`), insert(`cap-${i}-c`)], waitUntil)));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        committer.commit([insert(`cap-${i}`), insert(`cap-${i}-b`), insert(`cap-${i}-c`)], waitUntil),
+      ),
+    );
     expect(await count("cap-")).toBe(90);
     expect(Math.max(...calls)).toBeLessThanOrEqual(10);
   });

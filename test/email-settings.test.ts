@@ -1,12 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config";
-import { VALID_SETTINGS, call, configureEmail, createTenant, expectError } from "./helpers";
+import { call, configureEmail, createTenant, expectError, VALID_SETTINGS } from "./helpers";
 
 const put = (token: string, json: unknown) => call("/v1/email/settings", { method: "PUT", token, json });
 
 async function storedRow(tenantId: string) {
-  return env.DB.prepare("SELECT * FROM email_settings WHERE tenant_id = ?").bind(tenantId).first<Record<string, unknown>>();
+  return env.DB.prepare("SELECT * FROM email_settings WHERE tenant_id = ?")
+    .bind(tenantId)
+    .first<Record<string, unknown>>();
 }
 
 describe("email settings", () => {
@@ -17,7 +19,11 @@ describe("email settings", () => {
 
   it("fills in Postmark's defaults and shows the key only as set/last4", async () => {
     const tenant = await createTenant();
-    const saved = await configureEmail(tenant, { provider: "postmark", fromEmail: "news@acme.example", apiKey: "abcd-efgh-1a2b" });
+    const saved = await configureEmail(tenant, {
+      provider: "postmark",
+      fromEmail: "news@acme.example",
+      apiKey: "abcd-efgh-1a2b",
+    });
     expect(saved).toEqual({
       provider: "postmark",
       host: "smtp.postmarkapp.com",
@@ -41,7 +47,12 @@ describe("email settings", () => {
       port: 2525,
       messageStream: "broadcast",
     });
-    expect(saved).toMatchObject({ host: "smtp-broadcasts.postmarkapp.com", port: 2525, messageStream: "broadcast", fromName: "Acme News" });
+    expect(saved).toMatchObject({
+      host: "smtp-broadcasts.postmarkapp.com",
+      port: 2525,
+      messageStream: "broadcast",
+      fromName: "Acme News",
+    });
   });
 
   it("requires the API key on the first save", async () => {
@@ -113,7 +124,11 @@ describe("email settings", () => {
       [{ apiKey: 1234567890 }, "apiKey"],
     ];
     for (const [override, field] of cases) {
-      const error = await expectError(await put(tenant.token, { ...VALID_SETTINGS, ...override }), 400, "validation_failed");
+      const error = await expectError(
+        await put(tenant.token, { ...VALID_SETTINGS, ...override }),
+        400,
+        "validation_failed",
+      );
       expect(Object.keys(error.fields!), JSON.stringify(override)).toEqual([field]);
       expect(error.fields![field]).toMatch(/^(must|is) /);
     }
@@ -122,7 +137,11 @@ describe("email settings", () => {
 
   it("names every invalid field at once", async () => {
     const tenant = await createTenant();
-    const error = await expectError(await put(tenant.token, { host: "bad host", port: -1, fromName: 5 }), 400, "validation_failed");
+    const error = await expectError(
+      await put(tenant.token, { host: "bad host", port: -1, fromName: 5 }),
+      400,
+      "validation_failed",
+    );
     expect(Object.keys(error.fields!).sort()).toEqual(["fromEmail", "fromName", "host", "port"]);
     expect(error.fields!.fromEmail).toBe("is required");
   });
@@ -130,7 +149,12 @@ describe("email settings", () => {
   it("rejects malformed bodies with 400", async () => {
     const tenant = await createTenant();
     for (const body of ["", "{", "[]", "null", '"text"', "42"]) {
-      const res = await call("/v1/email/settings", { method: "PUT", token: tenant.token, body, headers: { "Content-Type": "application/json" } });
+      const res = await call("/v1/email/settings", {
+        method: "PUT",
+        token: tenant.token,
+        body,
+        headers: { "Content-Type": "application/json" },
+      });
       await expectError(res, 400, "invalid_json");
     }
   });
@@ -169,10 +193,16 @@ describe("tenant isolation", () => {
       `UPDATE email_settings SET (api_key_ciphertext, api_key_iv, api_key_kid) =
          (SELECT api_key_ciphertext, api_key_iv, api_key_kid FROM email_settings WHERE tenant_id = ?1)
        WHERE tenant_id = ?2`,
-    ).bind(a.id, b.id).run();
+    )
+      .bind(a.id, b.id)
+      .run();
     const config = await loadConfig(env);
     const row = (await storedRow(b.id))!;
-    const sealed = { ciphertext: String(row.api_key_ciphertext), iv: String(row.api_key_iv), kid: String(row.api_key_kid) };
+    const sealed = {
+      ciphertext: String(row.api_key_ciphertext),
+      iv: String(row.api_key_iv),
+      kid: String(row.api_key_kid),
+    };
     await expect(config.keyring.open(sealed, b.id)).rejects.toThrow(/cannot be opened/);
     expect(await config.keyring.open(sealed, a.id)).toBe(VALID_SETTINGS.apiKey);
   });

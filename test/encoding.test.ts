@@ -19,8 +19,19 @@ describe("base64 decoding, one implementation for keys, Basic credentials and cu
 
   it("reads Basic credentials, padded or not, and refuses malformed headers", () => {
     expect(basicCredentials(`Basic ${btoa("user:pa:ss")}`)).toEqual({ username: "user", password: "pa:ss" });
-    expect(basicCredentials(`basic ${btoa("user:pw").replace(/=+$/, "")}`)).toEqual({ username: "user", password: "pw" });
-    for (const header of [undefined, "", "Basic", "Basic !!!", `Basic ${btoa("no-colon")}`, `Bearer ${btoa("a:b")}`, `Basic ${btoa("\xff:\xfe")}`]) {
+    expect(basicCredentials(`basic ${btoa("user:pw").replace(/=+$/, "")}`)).toEqual({
+      username: "user",
+      password: "pw",
+    });
+    for (const header of [
+      undefined,
+      "",
+      "Basic",
+      "Basic !!!",
+      `Basic ${btoa("no-colon")}`,
+      `Bearer ${btoa("a:b")}`,
+      `Basic ${btoa("\xff:\xfe")}`,
+    ]) {
       expect(basicCredentials(header), String(header)).toBeNull();
     }
   });

@@ -33,7 +33,16 @@ describe("errors", () => {
   it("answers bodies over 1 MiB with 413, with and without Content-Length", async () => {
     const tenant = await createTenant();
     const big = JSON.stringify({ fromEmail: "a@b.example", fromName: "x".repeat(1024 * 1024) });
-    await expectError(await call("/v1/email/settings", { method: "PUT", token: tenant.token, body: big, headers: { "Content-Type": "application/json" } }), 413, "payload_too_large");
+    await expectError(
+      await call("/v1/email/settings", {
+        method: "PUT",
+        token: tenant.token,
+        body: big,
+        headers: { "Content-Type": "application/json" },
+      }),
+      413,
+      "payload_too_large",
+    );
 
     const chunks = new ReadableStream({
       start(controller) {
@@ -41,7 +50,13 @@ describe("errors", () => {
         controller.close();
       },
     });
-    const res = await call("/v1/tenants", { method: "POST", token: ADMIN_TOKEN, body: chunks, headers: { "Content-Type": "application/json" }, duplex: "half" } as RequestInit);
+    const res = await call("/v1/tenants", {
+      method: "POST",
+      token: ADMIN_TOKEN,
+      body: chunks,
+      headers: { "Content-Type": "application/json" },
+      duplex: "half",
+    } as RequestInit);
     await expectError(res, 413, "payload_too_large");
   });
 
@@ -57,7 +72,11 @@ describe("CORS", () => {
     const preflight = (origin: string) =>
       call("/v1/email/settings", {
         method: "OPTIONS",
-        headers: { Origin: origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "authorization,content-type" },
+        headers: {
+          Origin: origin,
+          "Access-Control-Request-Method": "PUT",
+          "Access-Control-Request-Headers": "authorization,content-type",
+        },
       });
     const allowed = await preflight("https://dashboard.example");
     expect(allowed.status).toBe(204);

@@ -1,15 +1,19 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
-import { Keyring } from "../src/crypto/secret-box";
 import { bytesToBase64, randomBytes } from "../src/crypto/encoding";
-import { ORIGIN, VALID_SETTINGS, configureEmail, createTenant, expectError } from "./helpers";
+import { Keyring } from "../src/crypto/secret-box";
+import worker from "../src/index";
+import { configureEmail, createTenant, expectError, ORIGIN, VALID_SETTINGS } from "./helpers";
 
 const newKey = () => bytesToBase64(randomBytes(32));
 
 /** Calls the Worker with a different set of secrets, as after `wrangler secret put`. */
-async function callWith(overrides: Partial<Env> & { ENCRYPTION_KEY_PREVIOUS?: string }, path: string, init: RequestInit = {}) {
+async function callWith(
+  overrides: Partial<Env> & { ENCRYPTION_KEY_PREVIOUS?: string },
+  path: string,
+  init: RequestInit = {},
+) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(new Request(ORIGIN + path, init), { ...env, ...overrides }, ctx);
   await waitOnExecutionContext(ctx);
@@ -38,7 +42,9 @@ describe("ENCRYPTION_KEY rotation through the API", () => {
   it("keeps old rows usable when the previous key is listed, and re-seals on the next save", async () => {
     const tenant = await createTenant();
     await configureEmail(tenant);
-    const oldRow = await env.DB.prepare("SELECT api_key_kid FROM email_settings WHERE tenant_id = ?").bind(tenant.id).first<{ api_key_kid: string }>();
+    const oldRow = await env.DB.prepare("SELECT api_key_kid FROM email_settings WHERE tenant_id = ?")
+      .bind(tenant.id)
+      .first<{ api_key_kid: string }>();
 
     const rotated = { ENCRYPTION_KEY: newKey(), ENCRYPTION_KEY_PREVIOUS: env.ENCRYPTION_KEY };
     const auth = { Authorization: `Bearer ${tenant.token}` };
@@ -52,7 +58,9 @@ describe("ENCRYPTION_KEY rotation through the API", () => {
       body: JSON.stringify({ ...VALID_SETTINGS, apiKey: "rotated-key-abcd" }),
     });
     expect(save.status).toBe(200);
-    const newRow = await env.DB.prepare("SELECT api_key_kid FROM email_settings WHERE tenant_id = ?").bind(tenant.id).first<{ api_key_kid: string }>();
+    const newRow = await env.DB.prepare("SELECT api_key_kid FROM email_settings WHERE tenant_id = ?")
+      .bind(tenant.id)
+      .first<{ api_key_kid: string }>();
     expect(newRow!.api_key_kid).not.toBe(oldRow!.api_key_kid);
     expect(withoutKey).not.toHaveProperty("apiKey");
   });
@@ -66,7 +74,11 @@ describe("ENCRYPTION_KEY replaced without the previous one", () => {
     expect((await callWith({}, "/v1/email/webhook", { headers: auth })).status).toBe(200);
 
     const replaced = { ENCRYPTION_KEY: newKey() };
-    const error = await expectError(await callWith(replaced, "/v1/email/webhook", { headers: auth }), 503, "service_misconfigured");
+    const error = await expectError(
+      await callWith(replaced, "/v1/email/webhook", { headers: auth }),
+      503,
+      "service_misconfigured",
+    );
     expect(error.message).toMatch(/ENCRYPTION_KEY_PREVIOUS/);
     expect(logged.mock.calls.flat().join("\n")).toMatch(/cannot be opened/);
     logged.mockRestore();
@@ -90,7 +102,9 @@ describe("configuration errors", () => {
     it(`answers 503 service_misconfigured for ${name}, naming it but not its value`, async () => {
       const logged = vi.spyOn(console, "error").mockImplementation(() => {});
       const tenant = await createTenant();
-      const res = await callWith(overrides, "/v1/email/settings", { headers: { Authorization: `Bearer ${tenant.token}` } });
+      const res = await callWith(overrides, "/v1/email/settings", {
+        headers: { Authorization: `Bearer ${tenant.token}` },
+      });
       const error = await expectError(res, 503, "service_misconfigured");
       expect(error.message).toMatch(message);
       for (const value of Object.values(overrides)) if (value) expect(error.message).not.toContain(value);

@@ -1,7 +1,7 @@
 // The pure Postmark layer: parsing, timestamps and the classification table, without I/O.
 import { describe, expect, it } from "vitest";
 import { classifyEvent } from "../src/postmark/classify";
-import { MAX_CONTENT_CHARS, auditCopy, parseWebhookBody } from "../src/postmark/payload";
+import { auditCopy, MAX_CONTENT_CHARS, parseWebhookBody } from "../src/postmark/payload";
 import { toUtcTimestamp } from "../src/postmark/timestamps";
 import * as fx from "./fixtures/postmark-events";
 
@@ -29,7 +29,11 @@ describe("parseWebhookBody", () => {
     const big = JSON.stringify({ RecordType: "Bounce", ID: 1, Content: "x".repeat(MAX_CONTENT_CHARS + 1) });
     const copy = auditCopy(big, JSON.parse(big));
     expect(copy.length).toBeLessThan(1000);
-    expect(JSON.parse(copy)).toMatchObject({ RecordType: "Bounce", ID: 1, Content: `[${MAX_CONTENT_CHARS + 1} characters not kept]` });
+    expect(JSON.parse(copy)).toMatchObject({
+      RecordType: "Bounce",
+      ID: 1,
+      Content: `[${MAX_CONTENT_CHARS + 1} characters not kept]`,
+    });
   });
 });
 
@@ -47,7 +51,8 @@ describe("toUtcTimestamp", () => {
     [1_700_000_000, null],
     [null, null],
   ];
-  for (const [input, expected] of cases) it(`${JSON.stringify(input)} -> ${expected}`, () => expect(toUtcTimestamp(input)).toBe(expected));
+  for (const [input, expected] of cases)
+    it(`${JSON.stringify(input)} -> ${expected}`, () => expect(toUtcTimestamp(input)).toBe(expected));
 });
 
 describe("classifyEvent", () => {
@@ -55,12 +60,48 @@ describe("classifyEvent", () => {
   const table: [string, string, "ignore" | "suppress" | "reactivate" | "count", string | null, string | null][] = [
     ["hard bounce", fx.hardBounce, "suppress", "hard_bounce", "bounce"],
     ["spam complaint (TypeCode 512)", fx.spamComplaint, "suppress", "spam_complaint", "spam_complaint"],
-    ["SubscriptionChange HardBounce", fx.subscriptionChangeHardBounce, "suppress", "hard_bounce", "subscription_change"],
-    ["SubscriptionChange ManualSuppression by the Recipient", fx.unsubscribe, "suppress", "unsubscribe", "subscription_change"],
-    ["SubscriptionChange without reason, by the Recipient", fx.unsubscribeOlderDocs, "suppress", "unsubscribe", "subscription_change"],
-    ["SubscriptionChange ManualSuppression by the Customer", fx.customerSuppression, "suppress", "manual", "subscription_change"],
-    ["SubscriptionChange SpamComplaint (broadcast)", fx.broadcastSpamChange, "suppress", "spam_complaint", "subscription_change"],
-    ["SubscriptionChange SuppressSending false", fx.subscriptionChange("a@example.com", "2026-03-01T00:00:00Z", false), "reactivate", null, "subscription_change"],
+    [
+      "SubscriptionChange HardBounce",
+      fx.subscriptionChangeHardBounce,
+      "suppress",
+      "hard_bounce",
+      "subscription_change",
+    ],
+    [
+      "SubscriptionChange ManualSuppression by the Recipient",
+      fx.unsubscribe,
+      "suppress",
+      "unsubscribe",
+      "subscription_change",
+    ],
+    [
+      "SubscriptionChange without reason, by the Recipient",
+      fx.unsubscribeOlderDocs,
+      "suppress",
+      "unsubscribe",
+      "subscription_change",
+    ],
+    [
+      "SubscriptionChange ManualSuppression by the Customer",
+      fx.customerSuppression,
+      "suppress",
+      "manual",
+      "subscription_change",
+    ],
+    [
+      "SubscriptionChange SpamComplaint (broadcast)",
+      fx.broadcastSpamChange,
+      "suppress",
+      "spam_complaint",
+      "subscription_change",
+    ],
+    [
+      "SubscriptionChange SuppressSending false",
+      fx.subscriptionChange("a@example.com", "2026-03-01T00:00:00Z", false),
+      "reactivate",
+      null,
+      "subscription_change",
+    ],
     ["bounce without RecordType", fx.bounceWithoutRecordType, "suppress", "hard_bounce", "bounce"],
     ["spam complaint without RecordType", fx.spamWithoutRecordType, "suppress", "spam_complaint", "spam_complaint"],
     ["Unsubscribe bounce without Email", fx.unsubscribeBounceWithoutEmail, "count", null, "bounce"],
@@ -68,10 +109,34 @@ describe("classifyEvent", () => {
     ["transient", fx.transient, "count", null, "bounce"],
     ["auto-responder", fx.autoResponder, "count", null, "bounce"],
     ["DNS error marked Inactive", fx.inactiveDnsError, "suppress", "hard_bounce", "bounce"],
-    ["Inactive Unsubscribe bounce", fx.bounce(7, "u@example.com", "2026-03-01T00:00:00Z", "Unsubscribe"), "suppress", "unsubscribe", "bounce"],
-    ["Inactive ManuallyDeactivated bounce", fx.bounce(8, "m@example.com", "2026-03-01T00:00:00Z", "ManuallyDeactivated"), "suppress", "manual", "bounce"],
-    ["HardBounce not marked Inactive", fx.bounce(9, "h@example.com", "2026-03-01T00:00:00Z", "HardBounce", false), "suppress", "hard_bounce", "bounce"],
-    ["unknown bounce Type, not Inactive", fx.bounce(10, "x@example.com", "2026-03-01T00:00:00Z", "SomethingNew", false), "count", null, "bounce"],
+    [
+      "Inactive Unsubscribe bounce",
+      fx.bounce(7, "u@example.com", "2026-03-01T00:00:00Z", "Unsubscribe"),
+      "suppress",
+      "unsubscribe",
+      "bounce",
+    ],
+    [
+      "Inactive ManuallyDeactivated bounce",
+      fx.bounce(8, "m@example.com", "2026-03-01T00:00:00Z", "ManuallyDeactivated"),
+      "suppress",
+      "manual",
+      "bounce",
+    ],
+    [
+      "HardBounce not marked Inactive",
+      fx.bounce(9, "h@example.com", "2026-03-01T00:00:00Z", "HardBounce", false),
+      "suppress",
+      "hard_bounce",
+      "bounce",
+    ],
+    [
+      "unknown bounce Type, not Inactive",
+      fx.bounce(10, "x@example.com", "2026-03-01T00:00:00Z", "SomethingNew", false),
+      "count",
+      null,
+      "bounce",
+    ],
     ["delivery", fx.delivery, "ignore", null, null],
     ["delivery without RecordType (ServerId)", fx.deliveryWithoutRecordType, "ignore", null, null],
     ["open", fx.open, "ignore", null, null],
@@ -79,8 +144,20 @@ describe("classifyEvent", () => {
     ["inbound message", fx.inbound, "ignore", null, null],
     ["unknown RecordType", '{"RecordType":"Teleport","Email":"a@example.com"}', "ignore", null, null],
     ["empty object", "{}", "ignore", null, null],
-    ["SubscriptionChange without a usable Recipient", '{"RecordType":"SubscriptionChange","Recipient":42,"SuppressSending":true}', "ignore", null, null],
-    ["SubscriptionChange with SuppressSending \"yes\"", '{"RecordType":"SubscriptionChange","Recipient":"a@example.com","SuppressSending":"yes"}', "ignore", null, null],
+    [
+      "SubscriptionChange without a usable Recipient",
+      '{"RecordType":"SubscriptionChange","Recipient":42,"SuppressSending":true}',
+      "ignore",
+      null,
+      null,
+    ],
+    [
+      'SubscriptionChange with SuppressSending "yes"',
+      '{"RecordType":"SubscriptionChange","Recipient":"a@example.com","SuppressSending":"yes"}',
+      "ignore",
+      null,
+      null,
+    ],
   ];
 
   for (const [name, payload, outcome, reason, kind] of table) {

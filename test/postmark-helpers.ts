@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import worker from "../src/index";
-import { ORIGIN, type TestTenant, call, createTenant } from "./helpers";
+import { call, createTenant, ORIGIN, type TestTenant } from "./helpers";
 
 export interface Webhook {
   url: string;
@@ -42,13 +42,22 @@ export async function fetchWorker(request: Request, workerEnv: Env = env): Promi
 }
 
 /** Posts a raw body to a tenant's callback URL as Postmark would. */
-export function postEvent(tenant: TenantWithWebhook, body: string, auth = basic(tenant.webhook.username, tenant.webhook.password), tenantId = tenant.id) {
+export function postEvent(
+  tenant: TenantWithWebhook,
+  body: string,
+  auth = basic(tenant.webhook.username, tenant.webhook.password),
+  tenantId = tenant.id,
+) {
   const headers = { "Content-Type": "application/json", Authorization: auth };
   return fetchWorker(new Request(`${ORIGIN}/webhooks/postmark/${tenantId}`, { method: "POST", body, headers }));
 }
 
 /** Posts and expects a 200 with the given status. */
-export async function deliver(tenant: TenantWithWebhook, body: string, status: "stored" | "duplicate" | "ignored" = "stored") {
+export async function deliver(
+  tenant: TenantWithWebhook,
+  body: string,
+  status: "stored" | "duplicate" | "ignored" = "stored",
+) {
   const res = await postEvent(tenant, body);
   expect(res.status, await res.clone().text()).toBe(200);
   expect(await res.json()).toMatchObject({ status });
@@ -65,15 +74,27 @@ export async function suppressionOf(tenant: TestTenant, email: string, stream = 
 export async function report(tenant: TestTenant, query = "from=2026-01-01&to=2026-12-31") {
   const res = await call(`/v1/reports/bounces?${query}`, { token: tenant.token });
   expect(res.status).toBe(200);
-  return res.json<{ from: string; to: string; total: number; byType: Record<string, number>; byDay: { date: string; count: number }[]; spamComplaints: number; suppressed: number }>();
+  return res.json<{
+    from: string;
+    to: string;
+    total: number;
+    byType: Record<string, number>;
+    byDay: { date: string; count: number }[];
+    spamComplaints: number;
+    suppressed: number;
+  }>();
 }
 
 export async function eventRows(tenantId: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM postmark_events WHERE tenant_id = ?1 ORDER BY event_key").bind(tenantId).all<Record<string, unknown>>();
+  const { results } = await env.DB.prepare("SELECT * FROM postmark_events WHERE tenant_id = ?1 ORDER BY event_key")
+    .bind(tenantId)
+    .all<Record<string, unknown>>();
   return results;
 }
 
 export async function suppressionRows(tenantId: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM suppressions WHERE tenant_id = ?1 ORDER BY email, stream").bind(tenantId).all<Record<string, unknown>>();
+  const { results } = await env.DB.prepare("SELECT * FROM suppressions WHERE tenant_id = ?1 ORDER BY email, stream")
+    .bind(tenantId)
+    .all<Record<string, unknown>>();
   return results;
 }

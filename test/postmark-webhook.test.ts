@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import * as fx from "./fixtures/postmark-events";
-import { ORIGIN, call, createTenant, expectError } from "./helpers";
+import { call, createTenant, expectError, ORIGIN } from "./helpers";
 import {
-  type TenantWithWebhook,
   basic,
   createTenantWithWebhook,
   deliver,
@@ -14,6 +13,7 @@ import {
   report,
   suppressionOf,
   suppressionRows,
+  type TenantWithWebhook,
 } from "./postmark-helpers";
 
 describe("webhook credentials", () => {
@@ -28,7 +28,9 @@ describe("webhook credentials", () => {
     expect(withCredentials.origin + withCredentials.pathname).toBe(first.url);
     expect(await getWebhook(tenant)).toEqual(first);
 
-    const { results } = await env.DB.prepare("SELECT * FROM webhook_credentials WHERE tenant_id = ?").bind(tenant.id).all();
+    const { results } = await env.DB.prepare("SELECT * FROM webhook_credentials WHERE tenant_id = ?")
+      .bind(tenant.id)
+      .all();
     expect(results).toHaveLength(1);
     expect(JSON.stringify(results)).not.toContain(first.password);
   });
@@ -83,7 +85,11 @@ describe("webhook auth", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       vi.setSystemTime(Date.now() + 24 * 3600_000 + 1000);
-      await expectError(await postEvent(tenant, fx.autoResponder, basic(old.username, old.password)), 401, "unauthorized");
+      await expectError(
+        await postEvent(tenant, fx.autoResponder, basic(old.username, old.password)),
+        401,
+        "unauthorized",
+      );
       expect((await postEvent(tenant, fx.autoResponder, basic(rotated.username, rotated.password))).status).toBe(200);
     } finally {
       vi.useRealTimers();
@@ -94,7 +100,9 @@ describe("webhook auth", () => {
     const tenant = await createTenantWithWebhook();
     const first = tenant.webhook;
     await call("/v1/email/webhook/rotate", { method: "POST", token: tenant.token });
-    const third = await (await call("/v1/email/webhook/rotate", { method: "POST", token: tenant.token })).json<typeof first>();
+    const third = await (await call("/v1/email/webhook/rotate", { method: "POST", token: tenant.token })).json<
+      typeof first
+    >();
     expect((await postEvent(tenant, fx.softBounce, basic(first.username, first.password))).status).toBe(200);
     expect((await postEvent(tenant, fx.transient, basic(third.username, third.password))).status).toBe(200);
   });
@@ -104,17 +112,43 @@ describe("each published payload through the route", () => {
   it("suppresses, counts or ignores each one, and the report counts them once", async () => {
     const tenant = await createTenantWithWebhook();
     const stored = [
-      fx.hardBounce, fx.spamComplaint, fx.subscriptionChangeHardBounce, fx.unsubscribe, fx.unsubscribeOlderDocs,
-      fx.customerSuppression, fx.broadcastSpamChange, fx.bounceWithoutRecordType, fx.spamWithoutRecordType,
-      fx.unsubscribeBounceWithoutEmail, fx.softBounce, fx.transient, fx.autoResponder, fx.inactiveDnsError,
+      fx.hardBounce,
+      fx.spamComplaint,
+      fx.subscriptionChangeHardBounce,
+      fx.unsubscribe,
+      fx.unsubscribeOlderDocs,
+      fx.customerSuppression,
+      fx.broadcastSpamChange,
+      fx.bounceWithoutRecordType,
+      fx.spamWithoutRecordType,
+      fx.unsubscribeBounceWithoutEmail,
+      fx.softBounce,
+      fx.transient,
+      fx.autoResponder,
+      fx.inactiveDnsError,
     ];
     const ignored = [fx.delivery, fx.deliveryWithoutRecordType, fx.open, fx.click, fx.inbound];
     for (const body of stored) await deliver(tenant, body, "stored");
     for (const body of ignored) await deliver(tenant, body, "ignored");
 
     const expected: [string, string, Record<string, unknown> | null][] = [
-      ["hard.bounce@example.com", "outbound", { reason: "hard_bounce", origin: "postmark", bounceType: "HardBounce", canReactivate: true, suppressedAt: "2026-03-05T16:33:54.907Z", details: expect.stringContaining("550 5.1.1") }],
-      ["complainer@example.com", "outbound", { reason: "spam_complaint", bounceType: "SpamComplaint", canReactivate: false }],
+      [
+        "hard.bounce@example.com",
+        "outbound",
+        {
+          reason: "hard_bounce",
+          origin: "postmark",
+          bounceType: "HardBounce",
+          canReactivate: true,
+          suppressedAt: "2026-03-05T16:33:54.907Z",
+          details: expect.stringContaining("550 5.1.1"),
+        },
+      ],
+      [
+        "complainer@example.com",
+        "outbound",
+        { reason: "spam_complaint", bounceType: "SpamComplaint", canReactivate: false },
+      ],
       ["bounced-address@example.org", "outbound", { reason: "hard_bounce", bounceType: "HardBounce" }],
       ["leaver@example.com", "outbound", { reason: "unsubscribe", canReactivate: true }],
       ["old-docs@example.org", "outbound", { reason: "unsubscribe" }],
@@ -137,7 +171,10 @@ describe("each published payload through the route", () => {
 
     const events = await eventRows(tenant.id);
     expect(events).toHaveLength(stored.length);
-    expect(events.find((e) => e.event_key === "bounce:4323372036854775807")).toMatchObject({ bounce_id: "4323372036854775807", email: "hard.bounce@example.com" });
+    expect(events.find((e) => e.event_key === "bounce:4323372036854775807")).toMatchObject({
+      bounce_id: "4323372036854775807",
+      email: "hard.bounce@example.com",
+    });
 
     const r = await report(tenant, "from=2026-03-01&to=2026-03-31");
     // Bounce records: hard, no-record-type, soft, transient, auto-responder, DNS error.
@@ -173,14 +210,18 @@ describe("exactly once", () => {
     const statuses = await Promise.all(answers.map(async (r) => (await r.json<{ status: string }>()).status));
     expect(statuses.sort()).toEqual(["duplicate", "duplicate", "stored"]);
     expect(await eventRows(tenant.id)).toHaveLength(1);
-    const { results } = await env.DB.prepare("SELECT * FROM suppression_changes WHERE tenant_id = ?").bind(tenant.id).all();
+    const { results } = await env.DB.prepare("SELECT * FROM suppression_changes WHERE tenant_id = ?")
+      .bind(tenant.id)
+      .all();
     expect(results).toHaveLength(1);
   });
 
   it("a redelivered bounce does not re-suppress an address reactivated through the API since", async () => {
     const tenant = await createTenantWithWebhook();
     await deliver(tenant, fx.hardBounce);
-    expect((await call("/v1/suppressions/hard.bounce@example.com", { method: "DELETE", token: tenant.token })).status).toBe(204);
+    expect(
+      (await call("/v1/suppressions/hard.bounce@example.com", { method: "DELETE", token: tenant.token })).status,
+    ).toBe(204);
     await deliver(tenant, fx.hardBounce, "duplicate");
     expect(await suppressionOf(tenant, "hard.bounce@example.com")).toBeNull();
   });
@@ -203,15 +244,26 @@ describe("order safety", () => {
   });
 
   it("a reactivation older than the suppression does not undo it, in either arrival order", async () => {
-    expect((await stateAfter([fx.bounce(1, "order@example.com", T2), reactivation(T1)])).suppression).toMatchObject({ reason: "hard_bounce" });
-    expect((await stateAfter([reactivation(T1), fx.bounce(1, "order@example.com", T2)])).suppression).toMatchObject({ reason: "hard_bounce" });
+    expect((await stateAfter([fx.bounce(1, "order@example.com", T2), reactivation(T1)])).suppression).toMatchObject({
+      reason: "hard_bounce",
+    });
+    expect((await stateAfter([reactivation(T1), fx.bounce(1, "order@example.com", T2)])).suppression).toMatchObject({
+      reason: "hard_bounce",
+    });
   });
 
   it("a stale bounce arriving after a newer reactivation does not re-suppress; a newer bounce does", async () => {
-    const { tenant, suppression } = await stateAfter([fx.bounce(1, "order@example.com", T1), reactivation(T3), fx.bounce(2, "order@example.com", T2)]);
+    const { tenant, suppression } = await stateAfter([
+      fx.bounce(1, "order@example.com", T1),
+      reactivation(T3),
+      fx.bounce(2, "order@example.com", T2),
+    ]);
     expect(suppression).toBeNull();
     await deliver(tenant, fx.bounce(3, "order@example.com", "2026-04-01T13:00:00Z"));
-    expect(await suppressionOf(tenant, "order@example.com")).toMatchObject({ reason: "hard_bounce", suppressedAt: "2026-04-01T13:00:00.000Z" });
+    expect(await suppressionOf(tenant, "order@example.com")).toMatchObject({
+      reason: "hard_bounce",
+      suppressedAt: "2026-04-01T13:00:00.000Z",
+    });
     // The report still counts every bounce, stale or not.
     expect((await report(tenant)).total).toBe(3);
   });
@@ -225,16 +277,38 @@ describe("order safety", () => {
   });
 
   it("never lets a webhook reactivate a spam complaint, whatever the order", async () => {
-    const spam = (at: string) => JSON.stringify({ RecordType: "SpamComplaint", ID: 77, Type: "SpamComplaint", Email: "order@example.com", BouncedAt: at, Inactive: true, CanActivate: false });
-    for (const bodies of [[spam(T1), reactivation(T2)], [reactivation(T2), spam(T1)], [fx.bounce(1, "order@example.com", T3), spam(T1), reactivation(T3)]]) {
+    const spam = (at: string) =>
+      JSON.stringify({
+        RecordType: "SpamComplaint",
+        ID: 77,
+        Type: "SpamComplaint",
+        Email: "order@example.com",
+        BouncedAt: at,
+        Inactive: true,
+        CanActivate: false,
+      });
+    for (const bodies of [
+      [spam(T1), reactivation(T2)],
+      [reactivation(T2), spam(T1)],
+      [fx.bounce(1, "order@example.com", T3), spam(T1), reactivation(T3)],
+    ]) {
       const { suppression } = await stateAfter(bodies);
       expect(suppression).toMatchObject({ reason: "spam_complaint", canReactivate: false });
     }
   });
 
   it("ends in the same state whatever order the same events arrive in", async () => {
-    const events = [fx.bounce(1, "order@example.com", T1), reactivation(T2), fx.subscriptionChange("order@example.com", T3, true, "ManualSuppression")];
-    const orders = [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]];
+    const events = [
+      fx.bounce(1, "order@example.com", T1),
+      reactivation(T2),
+      fx.subscriptionChange("order@example.com", T3, true, "ManualSuppression"),
+    ];
+    const orders = [
+      [0, 1, 2],
+      [2, 1, 0],
+      [1, 2, 0],
+      [2, 0, 1],
+    ];
     const states = [];
     for (const order of orders) states.push((await stateAfter(order.map((i) => events[i]!))).suppression);
     for (const state of states) expect(state).toEqual(states[0]);
@@ -245,10 +319,23 @@ describe("order safety", () => {
 describe("hostile bodies", () => {
   it("answers 400 to bodies that are not a JSON object, 413 above 1 MiB, and stores nothing", async () => {
     const tenant = await createTenantWithWebhook();
-    for (const body of ["{", "not json", "[]", JSON.stringify([JSON.parse(fx.hardBounce)]), "null", "42", '"text"', `{"a":${"[".repeat(50_000)}${"]".repeat(50_000)}}`]) {
+    for (const body of [
+      "{",
+      "not json",
+      "[]",
+      JSON.stringify([JSON.parse(fx.hardBounce)]),
+      "null",
+      "42",
+      '"text"',
+      `{"a":${"[".repeat(50_000)}${"]".repeat(50_000)}}`,
+    ]) {
       await expectError(await postEvent(tenant, body), 400, "invalid_json");
     }
-    await expectError(await postEvent(tenant, JSON.stringify({ RecordType: "Bounce", Content: "x".repeat(2 * 1024 * 1024) })), 413, "payload_too_large");
+    await expectError(
+      await postEvent(tenant, JSON.stringify({ RecordType: "Bounce", Content: "x".repeat(2 * 1024 * 1024) })),
+      413,
+      "payload_too_large",
+    );
     expect(await eventRows(tenant.id)).toEqual([]);
   });
 
@@ -264,13 +351,32 @@ describe("hostile bodies", () => {
 
   it("never answers 500 nor writes a corrupted row, whatever type each field has", async () => {
     const tenant = await createTenantWithWebhook();
-    const payloads = [fx.hardBounce, fx.spamComplaint, fx.unsubscribe].map((t) => JSON.parse(t) as Record<string, unknown>);
-    const wrongValues = [null, -1, 1.5, 1e308, true, {}, [], [1], "", " ", "x".repeat(3000), "\u0000\r\n", { nested: { deeper: [1] } }];
+    const payloads = [fx.hardBounce, fx.spamComplaint, fx.unsubscribe].map(
+      (t) => JSON.parse(t) as Record<string, unknown>,
+    );
+    const wrongValues = [
+      null,
+      -1,
+      1.5,
+      1e308,
+      true,
+      {},
+      [],
+      [1],
+      "",
+      " ",
+      "x".repeat(3000),
+      "\u0000\r\n",
+      { nested: { deeper: [1] } },
+    ];
     for (const payload of payloads) {
       for (const field of Object.keys(payload)) {
         // Each field with every wrong value, sent together (the unit test covers the same table without I/O).
-        const answers = await Promise.all(wrongValues.map((wrong) => postEvent(tenant, JSON.stringify({ ...payload, [field]: wrong }))));
-        answers.forEach((res, i) => expect(res.status, `${field}=${JSON.stringify(wrongValues[i])}`).toBe(200));
+        const answers = await Promise.all(
+          wrongValues.map((wrong) => postEvent(tenant, JSON.stringify({ ...payload, [field]: wrong }))),
+        );
+        for (const [i, res] of answers.entries())
+          expect(res.status, `${field}=${JSON.stringify(wrongValues[i])}`).toBe(200);
       }
     }
     for (const row of await eventRows(tenant.id)) {
@@ -289,19 +395,26 @@ describe("hostile bodies", () => {
     const tenant = await createTenantWithWebhook();
     await deliver(tenant, fx.bounce(1, "  Ünïcødé.Ÿser@Exämple.COM ", "2026-04-01T10:00:00Z"));
     await deliver(tenant, fx.bounce(2, "MiXeD+Tag@Example.com", "2026-04-01T10:00:00Z"));
-    expect((await suppressionRows(tenant.id)).map((r) => r.email)).toEqual(["mixed+tag@example.com", "ünïcødé.ÿser@exämple.com"]);
-    expect(await suppressionOf(tenant, "ÜNÏCØDÉ.ŸSER@EXÄMPLE.COM")).toMatchObject({ email: "ünïcødé.ÿser@exämple.com" });
+    expect((await suppressionRows(tenant.id)).map((r) => r.email)).toEqual([
+      "mixed+tag@example.com",
+      "ünïcødé.ÿser@exämple.com",
+    ]);
+    expect(await suppressionOf(tenant, "ÜNÏCØDÉ.ŸSER@EXÄMPLE.COM")).toMatchObject({
+      email: "ünïcødé.ÿser@exämple.com",
+    });
     expect(await suppressionOf(tenant, " Mixed+Tag@EXAMPLE.com")).toMatchObject({ email: "mixed+tag@example.com" });
   });
 });
 
 /** Calls the Worker with its D1 binding replaced, as when D1 fails. */
-const callWithDb = (db: D1Database, path: string, init: RequestInit) => fetchWorker(new Request(ORIGIN + path, init), { ...env, DB: db });
+const callWithDb = (db: D1Database, path: string, init: RequestInit) =>
+  fetchWorker(new Request(ORIGIN + path, init), { ...env, DB: db });
 
 /** The real database, except that every batch fails after its statements ran (so D1 must roll them back). */
 const batchFailsAtTheEnd = {
   prepare: (sql: string) => env.DB.prepare(sql),
-  batch: (statements: D1PreparedStatement[]) => env.DB.batch([...statements, env.DB.prepare("INSERT INTO no_such_table VALUES (1)")]),
+  batch: (statements: D1PreparedStatement[]) =>
+    env.DB.batch([...statements, env.DB.prepare("INSERT INTO no_such_table VALUES (1)")]),
 } as unknown as D1Database;
 
 const unreachable = {
@@ -320,7 +433,11 @@ describe("storage failure", () => {
 
   it("answers 503 when the write fails, leaves nothing half-written, and the retry succeeds", async () => {
     const tenant = await createTenantWithWebhook();
-    const res = await callWithDb(batchFailsAtTheEnd, `/webhooks/postmark/${tenant.id}`, webhookInit(tenant, fx.hardBounce));
+    const res = await callWithDb(
+      batchFailsAtTheEnd,
+      `/webhooks/postmark/${tenant.id}`,
+      webhookInit(tenant, fx.hardBounce),
+    );
     const error = await expectError(res, 503, "storage_unavailable");
     expect(error.message).not.toMatch(/no_such_table|SQL/i);
     expect(await eventRows(tenant.id)).toEqual([]);
@@ -333,7 +450,11 @@ describe("storage failure", () => {
 
   it("answers 503, not 401, when the credentials cannot be read", async () => {
     const tenant = await createTenantWithWebhook();
-    await expectError(await callWithDb(unreachable, `/webhooks/postmark/${tenant.id}`, webhookInit(tenant, fx.hardBounce)), 503, "storage_unavailable");
+    await expectError(
+      await callWithDb(unreachable, `/webhooks/postmark/${tenant.id}`, webhookInit(tenant, fx.hardBounce)),
+      503,
+      "storage_unavailable",
+    );
   });
 });
 
@@ -349,8 +470,16 @@ describe("tenant isolation", () => {
     expect(list.items).toEqual([]);
     expect((await report(b)).total).toBe(0);
     expect((await report(b)).suppressed).toBe(0);
-    await expectError(await call("/v1/suppressions/hard.bounce@example.com", { method: "DELETE", token: b.token }), 404, "not_found");
-    const check = await call("/v1/suppressions/check", { method: "POST", token: b.token, json: { emails: ["hard.bounce@example.com"] } });
+    await expectError(
+      await call("/v1/suppressions/hard.bounce@example.com", { method: "DELETE", token: b.token }),
+      404,
+      "not_found",
+    );
+    const check = await call("/v1/suppressions/check", {
+      method: "POST",
+      token: b.token,
+      json: { emails: ["hard.bounce@example.com"] },
+    });
     expect(await check.json()).toEqual({ suppressed: [] });
     const csv = await (await call("/v1/suppressions.csv", { token: b.token })).text();
     expect(csv.trim().split("\r\n")).toHaveLength(1);

@@ -2,9 +2,9 @@
 // the Node-side inspector what that server saw.
 import { env } from "cloudflare:workers";
 import { expect, inject } from "vitest";
-import type { SmtpServerName } from "./provided-context";
-import { VALID_SETTINGS, type TestTenant, call, configureEmail } from "./helpers";
+import { call, configureEmail, type TestTenant, VALID_SETTINGS } from "./helpers";
 import { deliver, getWebhook } from "./postmark-helpers";
+import type { SmtpServerName } from "./provided-context";
 
 export const smtp = inject("smtp");
 /** The lowered deadline the suite runs with (vitest.config.ts); production uses SMTP_DEADLINE_MS. */
@@ -75,13 +75,24 @@ export async function expectServerHungUp(name: SmtpServerName, withinMs = 1000) 
 }
 
 export async function auditRows(tenantId: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM test_sends WHERE tenant_id = ?1 ORDER BY started_at").bind(tenantId).all<Record<string, unknown>>();
+  const { results } = await env.DB.prepare("SELECT * FROM test_sends WHERE tenant_id = ?1 ORDER BY started_at")
+    .bind(tenantId)
+    .all<Record<string, unknown>>();
   return results;
 }
 
 /** Suppresses an address the way it happens in production: Postmark posts a hard bounce to the callback URL. */
 export async function suppress(tenant: TestTenant, email: string, stream = "outbound") {
   const webhook = await getWebhook(tenant);
-  const bounce = { RecordType: "Bounce", ID: Date.now() * 1000 + Math.floor(Math.random() * 1000), Type: "HardBounce", Email: email, MessageStream: stream, BouncedAt: new Date().toISOString(), Inactive: true, CanActivate: true };
+  const bounce = {
+    RecordType: "Bounce",
+    ID: Date.now() * 1000 + Math.floor(Math.random() * 1000),
+    Type: "HardBounce",
+    Email: email,
+    MessageStream: stream,
+    BouncedAt: new Date().toISOString(),
+    Inactive: true,
+    CanActivate: true,
+  };
   await deliver({ ...tenant, webhook }, JSON.stringify(bounce));
 }

@@ -3,10 +3,11 @@ import { describe, expect, it } from "vitest";
 import { findSuppression } from "../src/db/suppressions";
 import { csvField } from "../src/http/suppressions-csv";
 import * as fx from "./fixtures/postmark-events";
-import { type TestTenant, call, createTenant, expectError } from "./helpers";
+import { call, createTenant, expectError, type TestTenant } from "./helpers";
 import { createTenantWithWebhook, deliver, report, suppressionOf } from "./postmark-helpers";
 
-const add = (tenant: TestTenant, json: unknown) => call("/v1/suppressions", { method: "POST", token: tenant.token, json });
+const add = (tenant: TestTenant, json: unknown) =>
+  call("/v1/suppressions", { method: "POST", token: tenant.token, json });
 const list = async (tenant: TestTenant, query = "") => {
   const res = await call(`/v1/suppressions${query}`, { token: tenant.token });
   expect(res.status).toBe(200);
@@ -19,7 +20,9 @@ async function seed(tenantId: string, n: number, stream = "outbound") {
   await env.DB.prepare(
     `INSERT INTO suppressions (tenant_id, email, stream, suppressed, reason, origin, suppressed_at, can_reactivate, version, updated_at)
      SELECT ?1, value, ?2, 1, 'manual', 'api', '2026-01-01T00:00:00.000Z', 1, '2026-01-01', '2026-01-01T00:00:00.000Z' FROM json_each(?3)`,
-  ).bind(tenantId, stream, JSON.stringify(emails)).run();
+  )
+    .bind(tenantId, stream, JSON.stringify(emails))
+    .run();
   return emails;
 }
 
@@ -30,9 +33,16 @@ describe("add and look up", () => {
     expect(await res.json()).toEqual({ added: 2 });
     expect(await (await add(tenant, { emails: ["a@example.com", "c@example.com"] })).json()).toEqual({ added: 1 });
     expect(await suppressionOf(tenant, "A@EXAMPLE.COM")).toEqual({
-      email: "a@example.com", stream: "outbound", reason: "manual", origin: "api", suppressedAt: expect.stringMatching(/Z$/), canReactivate: true,
+      email: "a@example.com",
+      stream: "outbound",
+      reason: "manual",
+      origin: "api",
+      suppressedAt: expect.stringMatching(/Z$/),
+      canReactivate: true,
     });
-    expect(await (await add(tenant, { emails: ["d@example.com"], stream: "broadcast", reason: "unsubscribe" })).json()).toEqual({ added: 1 });
+    expect(
+      await (await add(tenant, { emails: ["d@example.com"], stream: "broadcast", reason: "unsubscribe" })).json(),
+    ).toEqual({ added: 1 });
     expect(await suppressionOf(tenant, "d@example.com")).toBeNull();
     expect(await suppressionOf(tenant, "d@example.com", "broadcast")).toMatchObject({ reason: "unsubscribe" });
     // The test-send feature's lookup sees the same list.
@@ -44,7 +54,10 @@ describe("add and look up", () => {
     const tenant = await createTenantWithWebhook();
     await deliver(tenant, fx.spamComplaint);
     expect(await (await add(tenant, { emails: ["complainer@example.com"] })).json()).toEqual({ added: 0 });
-    expect(await suppressionOf(tenant, "complainer@example.com")).toMatchObject({ reason: "spam_complaint", origin: "postmark" });
+    expect(await suppressionOf(tenant, "complainer@example.com")).toMatchObject({
+      reason: "spam_complaint",
+      origin: "postmark",
+    });
   });
 
   it("validates what is added", async () => {
@@ -64,18 +77,33 @@ describe("add and look up", () => {
       const error = await expectError(await add(tenant, json), 400, "validation_failed");
       expect(Object.keys(error.fields!), JSON.stringify(json).slice(0, 80)).toContain(field);
     }
-    await expectError(await call("/v1/suppressions", { method: "POST", token: tenant.token, body: "[]", headers: { "Content-Type": "application/json" } }), 400, "invalid_json");
+    await expectError(
+      await call("/v1/suppressions", {
+        method: "POST",
+        token: tenant.token,
+        body: "[]",
+        headers: { "Content-Type": "application/json" },
+      }),
+      400,
+      "invalid_json",
+    );
     expect((await list(tenant)).items).toEqual([]);
   });
 
   it("takes a URL-encoded address in the path", async () => {
     const tenant = await createTenant();
     await add(tenant, { emails: ["o'hara+news/x@example.com"] });
-    const res = await call(`/v1/suppressions/${encodeURIComponent("O'Hara+News/X@Example.com")}`, { token: tenant.token });
+    const res = await call(`/v1/suppressions/${encodeURIComponent("O'Hara+News/X@Example.com")}`, {
+      token: tenant.token,
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ email: "o'hara+news/x@example.com" });
     await expectError(await call("/v1/suppressions/%E0%A4%A", { token: tenant.token }), 404, "not_found");
-    await expectError(await call("/v1/suppressions/a@example.com?stream=bad%20stream", { token: tenant.token }), 400, "validation_failed");
+    await expectError(
+      await call("/v1/suppressions/a@example.com?stream=bad%20stream", { token: tenant.token }),
+      400,
+      "validation_failed",
+    );
   });
 });
 
@@ -83,17 +111,36 @@ describe("check", () => {
   it("answers which of up to 1000 addresses are suppressed, in one query", async () => {
     const tenant = await createTenant();
     const emails = await seed(tenant.id, 600);
-    const asked = [...emails.slice(0, 300).map((e) => e.toUpperCase()), ...Array.from({ length: 700 }, (_, i) => `other${i}@example.com`)];
+    const asked = [
+      ...emails.slice(0, 300).map((e) => e.toUpperCase()),
+      ...Array.from({ length: 700 }, (_, i) => `other${i}@example.com`),
+    ];
     const res = await call("/v1/suppressions/check", { method: "POST", token: tenant.token, json: { emails: asked } });
     expect(res.status).toBe(200);
     const body = await res.json<{ suppressed: { email: string; reason: string }[] }>();
     expect(body.suppressed).toHaveLength(300);
     expect(body.suppressed[0]).toEqual({ email: "user0000@example.com", reason: "manual" });
 
-    const other = await call("/v1/suppressions/check", { method: "POST", token: tenant.token, json: { emails: emails.slice(0, 5), stream: "broadcast" } });
+    const other = await call("/v1/suppressions/check", {
+      method: "POST",
+      token: tenant.token,
+      json: { emails: emails.slice(0, 5), stream: "broadcast" },
+    });
     expect(await other.json()).toEqual({ suppressed: [] });
-    await expectError(await call("/v1/suppressions/check", { method: "POST", token: tenant.token, json: { emails: [...asked, "x@example.com"] } }), 400, "validation_failed");
-    await expectError(await call("/v1/suppressions/check", { method: "POST", token: tenant.token, json: { emails: [null] } }), 400, "validation_failed");
+    await expectError(
+      await call("/v1/suppressions/check", {
+        method: "POST",
+        token: tenant.token,
+        json: { emails: [...asked, "x@example.com"] },
+      }),
+      400,
+      "validation_failed",
+    );
+    await expectError(
+      await call("/v1/suppressions/check", { method: "POST", token: tenant.token, json: { emails: [null] } }),
+      400,
+      "validation_failed",
+    );
   });
 });
 
@@ -141,7 +188,16 @@ describe("list", () => {
 
   it("answers 400 to a bad cursor, limit or reason", async () => {
     const tenant = await createTenant();
-    for (const query of ["?cursor=nope", `?cursor=${btoa("[1,2]")}`, "?limit=0", "?limit=1001", "?limit=ten", "?limit=-5", "?reason=bounced", "?stream=a%20b"]) {
+    for (const query of [
+      "?cursor=nope",
+      `?cursor=${btoa("[1,2]")}`,
+      "?limit=0",
+      "?limit=1001",
+      "?limit=ten",
+      "?limit=-5",
+      "?reason=bounced",
+      "?stream=a%20b",
+    ]) {
       await expectError(await call(`/v1/suppressions${query}`, { token: tenant.token }), 400, "validation_failed");
     }
   });
@@ -152,7 +208,8 @@ describe("reactivate", () => {
     const tenant = await createTenantWithWebhook();
     await deliver(tenant, fx.hardBounce);
     await deliver(tenant, fx.spamComplaint);
-    const del = (email: string) => call(`/v1/suppressions/${encodeURIComponent(email)}`, { method: "DELETE", token: tenant.token });
+    const del = (email: string) =>
+      call(`/v1/suppressions/${encodeURIComponent(email)}`, { method: "DELETE", token: tenant.token });
 
     expect((await del(" HARD.bounce@example.com")).status).toBe(204);
     expect(await suppressionOf(tenant, "hard.bounce@example.com")).toBeNull();
@@ -194,7 +251,7 @@ describe("CSV export", () => {
     expect(csvField('a,"b"')).toBe('"a,""b"""');
     expect(csvField("line\nbreak")).toBe('"line\nbreak"');
     for (const risky of ["=1+1", "+1", "-1", "@SUM(A1)"]) expect(csvField(risky)).toBe(`'${risky}`);
-    expect(csvField("=HYPERLINK(\"x\",1)")).toBe('"\'=HYPERLINK(""x"",1)"');
+    expect(csvField('=HYPERLINK("x",1)')).toBe('"\'=HYPERLINK(""x"",1)"');
   });
 });
 
@@ -209,15 +266,43 @@ describe("change feed", () => {
     const res = await call("/v1/suppressions/changes", { token: tenant.token });
     const feed = await res.json<{ items: Record<string, unknown>[]; nextSince: string }>();
     expect(feed.items).toEqual([
-      { email: "hard.bounce@example.com", stream: "outbound", suppressed: true, reason: "hard_bounce", changedAt: expect.any(String) },
-      { email: "manual@example.com", stream: "outbound", suppressed: true, reason: "manual", changedAt: expect.any(String) },
-      { email: "hard.bounce@example.com", stream: "outbound", suppressed: false, reason: "hard_bounce", changedAt: expect.any(String) },
+      {
+        email: "hard.bounce@example.com",
+        stream: "outbound",
+        suppressed: true,
+        reason: "hard_bounce",
+        changedAt: expect.any(String),
+      },
+      {
+        email: "manual@example.com",
+        stream: "outbound",
+        suppressed: true,
+        reason: "manual",
+        changedAt: expect.any(String),
+      },
+      {
+        email: "hard.bounce@example.com",
+        stream: "outbound",
+        suppressed: false,
+        reason: "hard_bounce",
+        changedAt: expect.any(String),
+      },
     ]);
-    const next = await (await call(`/v1/suppressions/changes?since=${feed.nextSince}`, { token: tenant.token })).json<{ items: unknown[]; nextSince: string }>();
+    const next = await (await call(`/v1/suppressions/changes?since=${feed.nextSince}`, { token: tenant.token })).json<{
+      items: unknown[];
+      nextSince: string;
+    }>();
     expect(next).toEqual({ items: [], nextSince: feed.nextSince });
-    const paged = await (await call("/v1/suppressions/changes?limit=2", { token: tenant.token })).json<{ items: unknown[]; nextSince: string }>();
+    const paged = await (await call("/v1/suppressions/changes?limit=2", { token: tenant.token })).json<{
+      items: unknown[];
+      nextSince: string;
+    }>();
     expect(paged.items).toHaveLength(2);
-    await expectError(await call("/v1/suppressions/changes?since=abc", { token: tenant.token }), 400, "validation_failed");
+    await expectError(
+      await call("/v1/suppressions/changes?since=abc", { token: tenant.token }),
+      400,
+      "validation_failed",
+    );
   });
 });
 
@@ -228,13 +313,26 @@ describe("bounce report", () => {
     expect(r).toMatchObject({ total: 0, byType: {}, spamComplaints: 0, suppressed: 0 });
     expect(r.to).toBe(new Date().toISOString().slice(0, 10));
     expect(r.byDay).toHaveLength(30);
-    expect((await report(tenant, "from=2026-02-27&to=2026-03-02T10:00:00-05:00")).byDay.map((d) => d.date)).toEqual(["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]);
+    expect((await report(tenant, "from=2026-02-27&to=2026-03-02T10:00:00-05:00")).byDay.map((d) => d.date)).toEqual([
+      "2026-02-27",
+      "2026-02-28",
+      "2026-03-01",
+      "2026-03-02",
+    ]);
 
     for (const [query, field] of [
-      ["from=yesterday", "from"], ["to=2026-02-30", "to"], ["from=2026-03-02&to=2026-03-01", "from"],
-      ["from=2024-01-01&to=2026-01-01", "from"], ["stream=a%20b", "stream"], ["from=2026-13-01", "from"],
+      ["from=yesterday", "from"],
+      ["to=2026-02-30", "to"],
+      ["from=2026-03-02&to=2026-03-01", "from"],
+      ["from=2024-01-01&to=2026-01-01", "from"],
+      ["stream=a%20b", "stream"],
+      ["from=2026-13-01", "from"],
     ]) {
-      const error = await expectError(await call(`/v1/reports/bounces?${query}`, { token: tenant.token }), 400, "validation_failed");
+      const error = await expectError(
+        await call(`/v1/reports/bounces?${query}`, { token: tenant.token }),
+        400,
+        "validation_failed",
+      );
       expect(Object.keys(error.fields!)).toContain(field);
     }
   });
@@ -243,9 +341,27 @@ describe("bounce report", () => {
     const tenant = await createTenantWithWebhook();
     await deliver(tenant, fx.hardBounce);
     await deliver(tenant, fx.broadcastSpamChange);
-    await deliver(tenant, JSON.stringify({ RecordType: "Bounce", MessageStream: "broadcast", ID: 9, Type: "SoftBounce", Email: "b@example.com", BouncedAt: "2026-03-05T00:00:00Z" }));
-    expect(await report(tenant, "from=2026-03-01&to=2026-03-31&stream=broadcast")).toMatchObject({ total: 1, byType: { SoftBounce: 1 }, suppressed: 1 });
-    expect(await report(tenant, "from=2026-03-01&to=2026-03-31&stream=outbound")).toMatchObject({ total: 1, byType: { HardBounce: 1 }, suppressed: 1 });
+    await deliver(
+      tenant,
+      JSON.stringify({
+        RecordType: "Bounce",
+        MessageStream: "broadcast",
+        ID: 9,
+        Type: "SoftBounce",
+        Email: "b@example.com",
+        BouncedAt: "2026-03-05T00:00:00Z",
+      }),
+    );
+    expect(await report(tenant, "from=2026-03-01&to=2026-03-31&stream=broadcast")).toMatchObject({
+      total: 1,
+      byType: { SoftBounce: 1 },
+      suppressed: 1,
+    });
+    expect(await report(tenant, "from=2026-03-01&to=2026-03-31&stream=outbound")).toMatchObject({
+      total: 1,
+      byType: { HardBounce: 1 },
+      suppressed: 1,
+    });
     expect(await report(tenant, "from=2026-03-01&to=2026-03-31")).toMatchObject({ total: 2, suppressed: 2 });
   });
 });

@@ -30,12 +30,20 @@ describe("operator: tenants", () => {
     await expectError(await call("/v1/tenants"), 401, "unauthorized");
     await expectError(await call("/v1/tenants", { token: "wrong-admin-token-0123456789" }), 401, "unauthorized");
     await expectError(await call("/v1/tenants", { token: tenant.token }), 401, "unauthorized");
-    await expectError(await call("/v1/tenants", { method: "POST", token: tenant.token, json: { name: "x" } }), 401, "unauthorized");
+    await expectError(
+      await call("/v1/tenants", { method: "POST", token: tenant.token, json: { name: "x" } }),
+      401,
+      "unauthorized",
+    );
   });
 
   it("validates the tenant name", async () => {
     for (const json of [{}, { name: "" }, { name: 42 }, { name: "two\nlines" }, { name: "x".repeat(201) }]) {
-      const error = await expectError(await call("/v1/tenants", { method: "POST", token: ADMIN_TOKEN, json }), 400, "validation_failed");
+      const error = await expectError(
+        await call("/v1/tenants", { method: "POST", token: ADMIN_TOKEN, json }),
+        400,
+        "validation_failed",
+      );
       expect(Object.keys(error.fields!)).toEqual(["name"]);
     }
   });
@@ -56,7 +64,9 @@ describe("operator: tenants", () => {
     await expectError(await call("/v1/email/settings", { token: second.token }), 401, "unauthorized");
     await expectError(await call("/v1/email/settings", { token: tenant.token }), 404, "not_configured");
 
-    const tokens = await (await call(`/v1/tenants/${tenant.id}/tokens`, { token: ADMIN_TOKEN })).json<{ items: { id: string; revokedAt: string | null }[] }>();
+    const tokens = await (await call(`/v1/tenants/${tenant.id}/tokens`, { token: ADMIN_TOKEN })).json<{
+      items: { id: string; revokedAt: string | null }[];
+    }>();
     expect(tokens.items.find((t) => t.id === second.id)?.revokedAt).toEqual(expect.any(String));
     expect(JSON.stringify(tokens)).not.toContain(tenant.token);
   });
@@ -68,8 +78,15 @@ describe("operator: tenants", () => {
   it("cannot revoke another tenant's token through the wrong tenant id", async () => {
     const a = await createTenant();
     const b = await createTenant();
-    const issued = await (await call(`/v1/tenants/${b.id}/tokens`, { method: "POST", token: ADMIN_TOKEN })).json<{ id: string; token: string }>();
-    await expectError(await call(`/v1/tenants/${a.id}/tokens/${issued.id}`, { method: "DELETE", token: ADMIN_TOKEN }), 404, "not_found");
+    const issued = await (await call(`/v1/tenants/${b.id}/tokens`, { method: "POST", token: ADMIN_TOKEN })).json<{
+      id: string;
+      token: string;
+    }>();
+    await expectError(
+      await call(`/v1/tenants/${a.id}/tokens/${issued.id}`, { method: "DELETE", token: ADMIN_TOKEN }),
+      404,
+      "not_found",
+    );
     await configureEmail(b);
     expect((await call("/v1/email/settings", { token: issued.token })).status).toBe(200);
   });

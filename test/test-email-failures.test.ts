@@ -5,9 +5,17 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { SMTP_DEADLINE_MS } from "../src/postmark/smtp-test-send";
+import { createTenant, ORIGIN } from "./helpers";
 import type { SmtpServerName } from "./provided-context";
-import { ORIGIN, createTenant } from "./helpers";
-import { TEST_DEADLINE_MS, auditRows, expectServerHungUp, expectTokenNeverInPlainText, sendTest, serverState, useServer } from "./smtp-helpers";
+import {
+  auditRows,
+  expectServerHungUp,
+  expectTokenNeverInPlainText,
+  sendTest,
+  serverState,
+  TEST_DEADLINE_MS,
+  useServer,
+} from "./smtp-helpers";
 
 /** Room for D1 and TLS around the SMTP deadline; the API's own promise is 20 s. */
 const SLACK_MS = 1500;
@@ -23,19 +31,53 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { server: "tokenCheck", apiKey: "account-token-not-server-token", code: "auth_failed", message: /535/, hint: /Server API token.*not the Account token/ },
-  { server: "noStartTls", code: "tls_unavailable", message: /does not offer STARTTLS.*not sent/, hint: /STARTTLS.*587/ },
+  {
+    server: "tokenCheck",
+    apiKey: "account-token-not-server-token",
+    code: "auth_failed",
+    message: /535/,
+    hint: /Server API token.*not the Account token/,
+  },
+  {
+    server: "noStartTls",
+    code: "tls_unavailable",
+    message: /does not offer STARTTLS.*not sent/,
+    hint: /STARTTLS.*587/,
+  },
   { server: "untrustedCertificate", code: "tls_failed", message: /TLS handshake .* failed/, hint: /certificate/ },
   { server: "rejectsSender", code: "sender_rejected", message: /news@acme\.example.*550/, hint: /sender signature/i },
   { server: "rejectsRecipient", code: "recipient_rejected", message: /person@example\.com.*550/, hint: /address/ },
   { server: "rejectsMessage", code: "message_rejected", message: /554/, hint: /message stream "outbound"/ },
   { server: "nothingListening", code: "connection_failed", message: /Could not connect/, hint: /port 25, 2525 or 587/ },
-  { server: "closesAtOnce", code: "connection_failed", message: /closed the connection before greeting/, hint: /host and port/ },
+  {
+    server: "closesAtOnce",
+    code: "connection_failed",
+    message: /closed the connection before greeting/,
+    hint: /host and port/,
+  },
   { server: "dropsMidMessage", code: "smtp_error", message: /closed the connection.*not sent/, hint: /Try again/ },
   { server: "answersGarbage", code: "smtp_error", message: /not SMTP.*HTTP\/1\.1 400/, hint: /SMTP server/ },
-  { server: "silent", code: "timeout", message: /did not answer within 3 s \(waiting for its greeting\)/, hint: /465 never answers/, stalls: true },
-  { server: "stallsMidGreeting", code: "timeout", message: /did not answer within 3 s/, hint: /host and port/, stalls: true },
-  { server: "stallsAfterMessage", code: "timeout", message: /did not confirm the message .* may or may not have been delivered/, hint: /Activity/, stalls: true },
+  {
+    server: "silent",
+    code: "timeout",
+    message: /did not answer within 3 s \(waiting for its greeting\)/,
+    hint: /465 never answers/,
+    stalls: true,
+  },
+  {
+    server: "stallsMidGreeting",
+    code: "timeout",
+    message: /did not answer within 3 s/,
+    hint: /host and port/,
+    stalls: true,
+  },
+  {
+    server: "stallsAfterMessage",
+    code: "timeout",
+    message: /did not confirm the message .* may or may not have been delivered/,
+    hint: /Activity/,
+    stalls: true,
+  },
 ];
 
 describe("every failure has its code, a hint, and an answer within the deadline", () => {
@@ -47,7 +89,10 @@ describe("every failure has its code, a hint, and an answer within the deadline"
 
       const { status, body, ms } = await sendTest(tenant, { to: "person@example.com" });
       expect(status).toBe(200);
-      expect(body).toEqual({ ok: false, error: { code: c.code, message: expect.stringMatching(c.message), hint: expect.stringMatching(c.hint) } });
+      expect(body).toEqual({
+        ok: false,
+        error: { code: c.code, message: expect.stringMatching(c.message), hint: expect.stringMatching(c.hint) },
+      });
       expect(ms).toBeLessThan(TEST_DEADLINE_MS + SLACK_MS);
       if (c.stalls) expect(ms).toBeGreaterThanOrEqual(TEST_DEADLINE_MS - 50);
       expect((await auditRows(tenant.id)).map((r) => r.outcome)).toEqual([c.code]);
@@ -88,7 +133,10 @@ describe("every failure has its code, a hint, and an answer within the deadline"
     const body = await res.json<{ ok: boolean; error: { code: string; message: string } }>();
     const ms = Date.now() - started;
     await waitOnExecutionContext(ctx);
-    expect(body).toMatchObject({ ok: false, error: { code: "timeout", message: expect.stringMatching(/within 15 s/) } });
+    expect(body).toMatchObject({
+      ok: false,
+      error: { code: "timeout", message: expect.stringMatching(/within 15 s/) },
+    });
     expect(ms).toBeGreaterThanOrEqual(SMTP_DEADLINE_MS - 50);
     expect(ms).toBeLessThan(20_000);
     await expectServerHungUp("silent");

@@ -3,22 +3,12 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
-import { bytesToBase64, randomBytes } from "../src/crypto/encoding";
-import { TEST_SUBJECT } from "../src/postmark/test-message";
 import { headerValue } from "../scripts/lib/mail-headers";
-import { ORIGIN, VALID_SETTINGS, call, configureEmail, createTenant, expectError } from "./helpers";
-import {
-  auditRows,
-  expectTokenNeverInPlainText,
-  sendTest,
-  serverState,
-  settingsFor,
-  smtp,
-  suppress,
-  tokenForms,
-  useServer,
-} from "./smtp-helpers";
+import { bytesToBase64, randomBytes } from "../src/crypto/encoding";
+import worker from "../src/index";
+import { TEST_SUBJECT } from "../src/postmark/test-message";
+import { call, configureEmail, createTenant, expectError, ORIGIN, VALID_SETTINGS } from "./helpers";
+import { auditRows, sendTest, serverState, settingsFor, smtp, suppress, tokenForms, useServer } from "./smtp-helpers";
 
 const uniqueRecipient = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
 
@@ -95,20 +85,29 @@ describe("sending a test email", () => {
     const { apiKey: _none, ...withoutKey } = settingsFor("postmark", { fromEmail: "changed@acme.example" });
 
     const to = uniqueRecipient("reuse");
-    expect((await sendTest(tenant, { to, settings: withoutKey })).body).toMatchObject({ ok: true, from: "changed@acme.example" });
+    expect((await sendTest(tenant, { to, settings: withoutKey })).body).toMatchObject({
+      ok: true,
+      from: "changed@acme.example",
+    });
     expect((await arrivedAt(to))[0]!.authUser).toBe(smtp.token);
 
     // Another host (even one that reaches the same server) must bring its own key.
     const before = (await serverState("postmark")).connections;
     const { status, body } = await sendTest(tenant, { to, settings: { ...withoutKey, host: "localhost" } });
     expect(status).toBe(400);
-    expect(body.error).toMatchObject({ code: "validation_failed", fields: { "settings.apiKey": expect.stringMatching(/^is required/) } });
+    expect(body.error).toMatchObject({
+      code: "validation_failed",
+      fields: { "settings.apiKey": expect.stringMatching(/^is required/) },
+    });
     expect((await serverState("postmark")).connections).toBe(before);
   });
 
   it("is not_configured with neither saved settings nor a key in the request", async () => {
     const tenant = await createTenant();
-    expect((await sendTest(tenant, { to: "person@example.com" })).body.error).toMatchObject({ code: "not_configured", hint: expect.stringMatching(/apiKey|API token/) });
+    expect((await sendTest(tenant, { to: "person@example.com" })).body.error).toMatchObject({
+      code: "not_configured",
+      hint: expect.stringMatching(/apiKey|API token/),
+    });
     const { apiKey: _none, ...withoutKey } = settingsFor("postmark");
     const { status, body } = await sendTest(tenant, { to: "person@example.com", settings: withoutKey });
     expect(status).toBe(200);
@@ -129,7 +128,10 @@ describe("sending a test email", () => {
       ctx,
     );
     await waitOnExecutionContext(ctx);
-    expect(await res.json()).toMatchObject({ ok: false, error: { code: "not_configured", message: expect.stringMatching(/can no longer be decrypted/) } });
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      error: { code: "not_configured", message: expect.stringMatching(/can no longer be decrypted/) },
+    });
     expect((await serverState("untouched")).connections).toBe(0);
   });
 
@@ -140,12 +142,16 @@ describe("sending a test email", () => {
 
     const to = uniqueRecipient("last");
     await sendTest(tenant, { to });
-    const afterSuccess = await (await call("/v1/email/settings", { token: tenant.token })).json<Record<string, unknown>>();
+    const afterSuccess = await (await call("/v1/email/settings", { token: tenant.token })).json<
+      Record<string, unknown>
+    >();
     expect(afterSuccess.lastTest).toEqual({ ok: true, code: null, to, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
 
     await useServer(tenant, "postmark", { apiKey: "wrong-token-0000" });
     await sendTest(tenant, { to: "second@example.com" });
-    const afterFailure = await (await call("/v1/email/settings", { token: tenant.token })).json<Record<string, unknown>>();
+    const afterFailure = await (await call("/v1/email/settings", { token: tenant.token })).json<
+      Record<string, unknown>
+    >();
     expect(afterFailure.lastTest).toMatchObject({ ok: false, code: "auth_failed", to: "second@example.com" });
   });
 
@@ -154,7 +160,12 @@ describe("sending a test email", () => {
     await useServer(tenant, "postmark");
     const answers = [
       (await sendTest(tenant, { to: "ok@example.com" })).text,
-      (await sendTest(tenant, { to: "bad-key@example.com", settings: settingsFor("postmark", { apiKey: "wrong-token-0000" }) })).text,
+      (
+        await sendTest(tenant, {
+          to: "bad-key@example.com",
+          settings: settingsFor("postmark", { apiKey: "wrong-token-0000" }),
+        })
+      ).text,
       (await sendTest(tenant, { to: "echo@example.com", settings: settingsFor("echoesToken") })).text,
       await (await call("/v1/email/settings", { token: tenant.token })).text(),
     ];
@@ -179,7 +190,10 @@ describe("refusals before any connection", () => {
 
     const { status, body } = await sendTest(tenant, { to: "  Bounced@Example.com " });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ ok: false, error: { code: "recipient_suppressed", message: expect.stringMatching(/hard bounce/), hint: expect.any(String) } });
+    expect(body).toMatchObject({
+      ok: false,
+      error: { code: "recipient_suppressed", message: expect.stringMatching(/hard bounce/), hint: expect.any(String) },
+    });
     expect((await auditRows(tenant.id)).map((r) => r.outcome)).toEqual(["recipient_suppressed"]);
 
     // The list is per stream: the same address on another stream is sent to.
@@ -197,10 +211,22 @@ describe("refusals before any connection", () => {
       [{ to: "person@example.com\nBcc: victim@example.com" }, "to"],
       [{ to: "not an address" }, "to"],
       [{ to: "person@example.com", toName: "Pat\r\nBcc: victim@example.com" }, "toName"],
-      [{ to: "person@example.com", settings: settingsFor("untouched", { fromName: "Acme\nBcc: victim@example.com" }) }, "settings.fromName"],
-      [{ to: "person@example.com", settings: settingsFor("untouched", { fromEmail: "a@acme.example\r\nX-Evil: 1" }) }, "settings.fromEmail"],
-      [{ to: "person@example.com", settings: settingsFor("untouched", { messageStream: "outbound\r\nX-Evil: 1" }) }, "settings.messageStream"],
-      [{ to: "person@example.com", settings: settingsFor("untouched", { host: "127.0.0.1\r\nQUIT" }) }, "settings.host"],
+      [
+        { to: "person@example.com", settings: settingsFor("untouched", { fromName: "Acme\nBcc: victim@example.com" }) },
+        "settings.fromName",
+      ],
+      [
+        { to: "person@example.com", settings: settingsFor("untouched", { fromEmail: "a@acme.example\r\nX-Evil: 1" }) },
+        "settings.fromEmail",
+      ],
+      [
+        { to: "person@example.com", settings: settingsFor("untouched", { messageStream: "outbound\r\nX-Evil: 1" }) },
+        "settings.messageStream",
+      ],
+      [
+        { to: "person@example.com", settings: settingsFor("untouched", { host: "127.0.0.1\r\nQUIT" }) },
+        "settings.host",
+      ],
       [{ toName: "Pat" }, "to"],
       [{ to: "person@example.com", settings: null }, "settings"],
       [{ to: "person@example.com", settings: "smtp.postmarkapp.com" }, "settings"],
@@ -212,7 +238,12 @@ describe("refusals before any connection", () => {
       expect(Object.keys(body.error!.fields!), JSON.stringify(json)).toEqual([field]);
       expect(body.error!.fields![field], JSON.stringify(json)).toMatch(/^(must|is) /);
     }
-    const res = await call("/v1/email/test", { method: "POST", token: tenant.token, body: "{", headers: { "Content-Type": "application/json" } });
+    const res = await call("/v1/email/test", {
+      method: "POST",
+      token: tenant.token,
+      body: "{",
+      headers: { "Content-Type": "application/json" },
+    });
     await expectError(res, 400, "invalid_json");
     expect(await auditRows(tenant.id)).toEqual([]);
     expect((await serverState("untouched")).connections).toBe(0);
@@ -225,11 +256,16 @@ describe("refusals before any connection", () => {
     await useServer(other, "postmark");
     const before = (await serverState("postmark")).connections;
 
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => sendTest(tenant, { to: `burst-${i}@example.com` })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => sendTest(tenant, { to: `burst-${i}@example.com` })),
+    );
     expect(results.map((r) => r.body.ok)).toEqual(Array(10).fill(true));
     const eleventh = await sendTest(tenant, { to: "eleventh@example.com" });
     expect(eleventh.status).toBe(429);
-    expect(eleventh.body.error).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/10 test emails a minute/) });
+    expect(eleventh.body.error).toMatchObject({
+      code: "rate_limited",
+      message: expect.stringMatching(/10 test emails a minute/),
+    });
     expect((await serverState("postmark")).connections).toBe(before + 10);
     expect(await auditRows(tenant.id)).toHaveLength(10);
 
@@ -265,7 +301,11 @@ describe("tenant isolation", () => {
     expect((await auditRows(b.id)).map((r) => r.outcome)).toEqual(["not_configured", "not_configured", "auth_failed"]);
     const aSettings = await (await call("/v1/email/settings", { token: a.token })).json<Record<string, unknown>>();
     expect(aSettings.lastTest).toMatchObject({ ok: true, to: "a-test@example.com" });
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM test_sends WHERE tenant_id = ?1 AND recipient = 'a-test@example.com'").bind(b.id).first<{ n: number }>();
+    const rows = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM test_sends WHERE tenant_id = ?1 AND recipient = 'a-test@example.com'",
+    )
+      .bind(b.id)
+      .first<{ n: number }>();
     expect(rows!.n).toBe(0);
   });
 });

@@ -1,10 +1,21 @@
 // The pure halves of the test send: how each SMTP outcome is explained, and how the message is written.
 import { describe, expect, it } from "vitest";
-import { UnsafeHeaderValue, composeTestEmail, encodeDisplayName, formatAddress } from "../src/postmark/test-message";
-import { type SmtpFailure, explainFailure, sanitizeReply } from "../src/postmark/test-send-outcome";
+import { composeTestEmail, encodeDisplayName, formatAddress, UnsafeHeaderValue } from "../src/postmark/test-message";
+import { explainFailure, type SmtpFailure, sanitizeReply } from "../src/postmark/test-send-outcome";
 
-const target = { host: "smtp.postmarkapp.com", port: 587, fromEmail: "news@acme.example", to: "pat@example.com", messageStream: "outbound" };
-const rejected = (step: Extract<SmtpFailure, { kind: "rejected" }>["step"], code: number): SmtpFailure => ({ kind: "rejected", step, code, reply: `${code} no` });
+const target = {
+  host: "smtp.postmarkapp.com",
+  port: 587,
+  fromEmail: "news@acme.example",
+  to: "pat@example.com",
+  messageStream: "outbound",
+};
+const rejected = (step: Extract<SmtpFailure, { kind: "rejected" }>["step"], code: number): SmtpFailure => ({
+  kind: "rejected",
+  step,
+  code,
+  reply: `${code} no`,
+});
 
 describe("explainFailure", () => {
   it("maps each step and reply to the API's code", () => {
@@ -41,7 +52,9 @@ describe("explainFailure", () => {
   it("gives the hints a person can act on", () => {
     expect(explainFailure(rejected("auth", 535), target).hint).toMatch(/Server API token.*not the Account token/);
     expect(explainFailure(rejected("mail_from", 550), target).hint).toMatch(/sender signature for news@acme\.example/);
-    expect(explainFailure({ kind: "network", step: "connect", detail: "x" }, target).hint).toMatch(/port 25, 2525 or 587/);
+    expect(explainFailure({ kind: "network", step: "connect", detail: "x" }, target).hint).toMatch(
+      /port 25, 2525 or 587/,
+    );
     expect(explainFailure(rejected("mail_from", 451), target).hint).toMatch(/temporary/);
     expect(explainFailure({ kind: "timeout", step: "ehlo", afterMs: 15_000 }, target).message).toBe(
       "smtp.postmarkapp.com:587 did not answer within 15 s (waiting for its answer to EHLO).",
@@ -51,7 +64,9 @@ describe("explainFailure", () => {
 
 describe("sanitizeReply", () => {
   it("keeps one printable, bounded line and removes secrets", () => {
-    expect(sanitizeReply("535 5.7.8 bad\r\n\u0000token-123 here", ["token-123"])).toBe("535 5.7.8 bad ?[redacted] here");
+    expect(sanitizeReply("535 5.7.8 bad\r\n\u0000token-123 here", ["token-123"])).toBe(
+      "535 5.7.8 bad ?[redacted] here",
+    );
     expect(sanitizeReply("5".repeat(500))).toHaveLength(203);
   });
 });
@@ -78,13 +93,23 @@ describe("the test message", () => {
     const email = composeTestEmail({ ...input, messageStream: "a<b" });
     expect(email.from).toEqual({ email: "news@acme.example" });
     expect(email.to).toEqual([{ email: "pat@example.com" }]);
-    expect(email.headers).toEqual({ From: '"Acme News" <news@acme.example>', To: "pat@example.com", "X-PM-Message-Stream": "a<b" });
+    expect(email.headers).toEqual({
+      From: '"Acme News" <news@acme.example>',
+      To: "pat@example.com",
+      "X-PM-Message-Stream": "a<b",
+    });
     expect(email.html).toContain("a&lt;b");
     expect(email.text).toContain("test email");
   });
 
   it("refuses a line break in any header value, whatever let it through", () => {
-    for (const override of [{ to: "p@example.com\r\nBcc: v@example.com" }, { fromName: "A\nB" }, { toName: "A\rB" }, { messageStream: "x\ny" }, { fromEmail: "a@b.example\n" }]) {
+    for (const override of [
+      { to: "p@example.com\r\nBcc: v@example.com" },
+      { fromName: "A\nB" },
+      { toName: "A\rB" },
+      { messageStream: "x\ny" },
+      { fromEmail: "a@b.example\n" },
+    ]) {
       expect(() => composeTestEmail({ ...input, ...override }), JSON.stringify(override)).toThrow(UnsafeHeaderValue);
     }
   });

@@ -2,11 +2,11 @@
 // committed together in one D1 batch, without giving up any guarantee of the webhook.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../src/crypto/tokens";
 import type { LiveCredential } from "../src/db/webhook-credentials";
 import { WebhookCredentialCache } from "../src/http/webhook-auth";
-import { sha256Hex } from "../src/crypto/tokens";
-import { ORIGIN, call, expectError } from "./helpers";
-import { type TenantWithWebhook, basic, createTenantWithWebhook, eventRows, fetchWorker } from "./postmark-helpers";
+import { call, expectError, ORIGIN } from "./helpers";
+import { basic, createTenantWithWebhook, eventRows, fetchWorker, type TenantWithWebhook } from "./postmark-helpers";
 
 /** A distinct hard bounce for `email`, with its own bounce ID. */
 const bounce = (email: string, id: number) =>
@@ -39,9 +39,18 @@ function countingDb(failBatch: (call: number, statements: number) => boolean = (
   return { workerEnv: { ...env, DB: db } as Env, counts };
 }
 
-const post = (workerEnv: Env, tenant: TenantWithWebhook, body: string, auth = basic(tenant.webhook.username, tenant.webhook.password)) =>
+const post = (
+  workerEnv: Env,
+  tenant: TenantWithWebhook,
+  body: string,
+  auth = basic(tenant.webhook.username, tenant.webhook.password),
+) =>
   fetchWorker(
-    new Request(`${ORIGIN}/webhooks/postmark/${tenant.id}`, { method: "POST", body, headers: { "Content-Type": "application/json", Authorization: auth } }),
+    new Request(`${ORIGIN}/webhooks/postmark/${tenant.id}`, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "application/json", Authorization: auth },
+    }),
     workerEnv,
   );
 
@@ -51,7 +60,8 @@ describe("webhook credential cache", () => {
   it("reads a tenant's credentials once, then checks later webhooks against its copy", async () => {
     const tenant = await createTenantWithWebhook();
     const { workerEnv, counts } = countingDb();
-    for (let i = 0; i < 3; i++) expect((await post(workerEnv, tenant, bounce(`once-${i}@example.com`, 7100 + i))).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await post(workerEnv, tenant, bounce(`once-${i}@example.com`, 7100 + i))).status).toBe(200);
     expect(counts.reads).toBe(1);
   });
 
@@ -59,7 +69,9 @@ describe("webhook credential cache", () => {
     const tenant = await createTenantWithWebhook();
     const { workerEnv } = countingDb();
     expect((await post(workerEnv, tenant, bounce("before@example.com", 7200))).status).toBe(200); // cached now
-    const rotated = await (await call("/v1/email/webhook/rotate", { method: "POST", token: tenant.token })).json<TenantWithWebhook["webhook"]>();
+    const rotated = await (await call("/v1/email/webhook/rotate", { method: "POST", token: tenant.token })).json<
+      TenantWithWebhook["webhook"]
+    >();
     const withRotated = basic(rotated.username, rotated.password);
     expect((await post(workerEnv, tenant, bounce("after@example.com", 7201), withRotated)).status).toBe(200);
     expect((await post(workerEnv, tenant, bounce("old@example.com", 7202))).status).toBe(200);
@@ -67,23 +79,43 @@ describe("webhook credential cache", () => {
 
   it("refuses a cached credential once its expiry has passed, without waiting for the copy to age", async () => {
     const reads: Date[] = [];
-    const old: LiveCredential = { username: "postmark-old", passwordHash: await passwordOf("old-password"), expiresAt: "2026-03-02T00:00:00.000Z" };
-    const current: LiveCredential = { username: "postmark-new", passwordHash: await passwordOf("new-password"), expiresAt: null };
+    const old: LiveCredential = {
+      username: "postmark-old",
+      passwordHash: await passwordOf("old-password"),
+      expiresAt: "2026-03-02T00:00:00.000Z",
+    };
+    const current: LiveCredential = {
+      username: "postmark-new",
+      passwordHash: await passwordOf("new-password"),
+      expiresAt: null,
+    };
     const cache = new WebhookCredentialCache(async (_tenant, now) => {
       reads.push(now);
       return [old, current].filter((c) => c.expiresAt === null || Date.parse(c.expiresAt) > now.getTime());
     });
     const at = (iso: string) => new Date(iso);
-    expect(await cache.verify("t", { username: "postmark-old", password: "old-password" }, at("2026-03-01T23:59:30Z"))).toBe(true);
-    expect(await cache.verify("t", { username: "postmark-old", password: "old-password" }, at("2026-03-01T23:59:50Z"))).toBe(true);
+    expect(
+      await cache.verify("t", { username: "postmark-old", password: "old-password" }, at("2026-03-01T23:59:30Z")),
+    ).toBe(true);
+    expect(
+      await cache.verify("t", { username: "postmark-old", password: "old-password" }, at("2026-03-01T23:59:50Z")),
+    ).toBe(true);
     expect(reads).toHaveLength(1); // the second check used the copy
-    expect(await cache.verify("t", { username: "postmark-old", password: "old-password" }, at("2026-03-02T00:00:01Z"))).toBe(false);
-    expect(await cache.verify("t", { username: "postmark-new", password: "new-password" }, at("2026-03-02T00:00:02Z"))).toBe(true);
+    expect(
+      await cache.verify("t", { username: "postmark-old", password: "old-password" }, at("2026-03-02T00:00:01Z")),
+    ).toBe(false);
+    expect(
+      await cache.verify("t", { username: "postmark-new", password: "new-password" }, at("2026-03-02T00:00:02Z")),
+    ).toBe(true);
   });
 
   it("reads again after a wrong password and after the copy's age, and never keeps an unknown tenant", async () => {
     let reads = 0;
-    const current: LiveCredential = { username: "postmark-a", passwordHash: await passwordOf("right"), expiresAt: null };
+    const current: LiveCredential = {
+      username: "postmark-a",
+      passwordHash: await passwordOf("right"),
+      expiresAt: null,
+    };
     const cache = new WebhookCredentialCache(async (tenant) => {
       reads += 1;
       return tenant === "known" ? [current] : [];
@@ -112,7 +144,9 @@ describe("concurrent webhooks committed together", () => {
         const res = await post(workerEnv, tenant, body);
         const { status } = await res.json<{ status: string }>();
         const id = /"ID":(\d+)/.exec(body)![1]!;
-        const row = await env.DB.prepare("SELECT 1 FROM postmark_events WHERE tenant_id = ?1 AND bounce_id = ?2").bind(tenant.id, id).first();
+        const row = await env.DB.prepare("SELECT 1 FROM postmark_events WHERE tenant_id = ?1 AND bounce_id = ?2")
+          .bind(tenant.id, id)
+          .first();
         return { http: res.status, status, committed: row !== null };
       }),
     );
@@ -121,7 +155,9 @@ describe("concurrent webhooks committed together", () => {
     expect(committedWhenAnswered.filter((a) => a.status === "duplicate")).toHaveLength(8);
     expect(counts.batches).toBeLessThan(bodies.length);
     expect((await eventRows(tenant.id)).length).toBe(17);
-    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM suppression_changes WHERE tenant_id = ?").bind(tenant.id).all<{ n: number }>();
+    const { results } = await env.DB.prepare("SELECT count(*) AS n FROM suppression_changes WHERE tenant_id = ?")
+      .bind(tenant.id)
+      .all<{ n: number }>();
     expect(results[0]!.n).toBe(17);
   });
 
@@ -144,7 +180,11 @@ describe("concurrent webhooks committed together", () => {
     const tenant = await createTenantWithWebhook();
     let failed = false;
     // The first batch holding more than one request's statements (2 each) fails.
-    const { workerEnv, counts } = countingDb((_, statements) => !failed && statements > 2 && (failed = true));
+    const { workerEnv, counts } = countingDb((_, statements) => {
+      if (failed || statements <= 2) return false;
+      failed = true;
+      return true;
+    });
     await post(workerEnv, tenant, bounce("warm@example.com", 7700));
     const bodies = Array.from({ length: 8 }, (_, i) => bounce(`neighbour-${i}@example.com`, 7800 + i));
     const answers = await Promise.all(bodies.map((body) => post(workerEnv, tenant, body)));

@@ -15,7 +15,14 @@ export function bundleSize(run: RunDirectory): { rows: Row[]; targets: Target[] 
   const gzip = files.reduce((n, f) => n + gzipSync(readFileSync(path.join(outdir, f)), { level: 9 }).length, 0);
   const kib = gzip / 1024;
   return {
-    rows: [{ section: "bundle", measure: `wrangler deploy --dry-run (${files.join(", ")})`, value: `${kib.toFixed(1)} KiB gzip`, baseline: `${(raw / 1024).toFixed(1)} KiB raw` }],
+    rows: [
+      {
+        section: "bundle",
+        measure: `wrangler deploy --dry-run (${files.join(", ")})`,
+        value: `${kib.toFixed(1)} KiB gzip`,
+        baseline: `${(raw / 1024).toFixed(1)} KiB raw`,
+      },
+    ],
     targets: [{ name: `bundle gzip <= ${LIMIT_KIB} KiB`, pass: kib <= LIMIT_KIB, detail: `${kib.toFixed(1)} KiB` }],
   };
 }

@@ -28,7 +28,8 @@ export interface LoadStats {
 /** A client for one base URL; refuses anything but loopback, since these scripts must never load another host. */
 export function loopbackClient(base: string, maxSockets = 128) {
   const url = new URL(base);
-  if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error(`refusing to load ${url.hostname}: loopback only`);
+  if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost")
+    throw new Error(`refusing to load ${url.hostname}: loopback only`);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const send = (req: LoadRequest, timeoutMs = 30_000): Promise<LoadResponse> =>
     new Promise((resolve, reject) => {
@@ -47,7 +48,13 @@ export function loopbackClient(base: string, maxSockets = 128) {
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString("utf8"),
+              ms: performance.now() - started,
+            }),
+          );
           res.on("error", reject);
         },
       );
@@ -108,5 +115,8 @@ export function percentile(sorted: number[], q: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }

@@ -5,24 +5,36 @@ import { randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type LocalStack, freePort, startLocalStack } from "../lib/local-stack.ts";
+import { freePort, type LocalStack, startLocalStack } from "../lib/local-stack.ts";
 
 export const root = path.resolve(import.meta.dirname, "..", "..");
 
 // No internet here: stop wrangler fetching the `cf` object and sending metrics.
-const quietWrangler = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true" };
+const quietWrangler = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_SEND_METRICS: "false",
+  CI: "true",
+};
 
 /** Runs the repository's own wrangler with this Node (no npx), so stopping it does not depend on signal forwarding. */
 export function wrangler(args: string[], options: { logFile?: string; env?: NodeJS.ProcessEnv } = {}) {
   const output = options.logFile ? openSync(options.logFile, "a") : "inherit";
   try {
-    const result = spawnSync(process.execPath, [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
-      cwd: root,
-      stdio: ["ignore", output, output],
-      env: { ...quietWrangler, ...options.env },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.status !== 0) throw new Error(`wrangler ${args.slice(0, 3).join(" ")} failed${options.logFile ? ` (see ${options.logFile})` : ""}`);
+    const result = spawnSync(
+      process.execPath,
+      [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args],
+      {
+        cwd: root,
+        stdio: ["ignore", output, output],
+        env: { ...quietWrangler, ...options.env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    if (result.status !== 0)
+      throw new Error(
+        `wrangler ${args.slice(0, 3).join(" ")} failed${options.logFile ? ` (see ${options.logFile})` : ""}`,
+      );
   } finally {
     if (typeof output === "number") closeSync(output);
   }
@@ -30,13 +42,18 @@ export function wrangler(args: string[], options: { logFile?: string; env?: Node
 
 /** What a wrangler command printed on stdout. */
 function wranglerOutput(args: string[]): string {
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: quietWrangler,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`wrangler ${args.slice(0, 3).join(" ")} failed: ${result.stderr.slice(-500)}`);
+  const result = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), ...args],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: quietWrangler,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`wrangler ${args.slice(0, 3).join(" ")} failed: ${result.stderr.slice(-500)}`);
   return result.stdout;
 }
 
@@ -45,7 +62,13 @@ export function runDirectory(name: string) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `postmark-edge-${name}-`));
   const secrets = { ADMIN_TOKEN: randomBytes(32).toString("hex"), ENCRYPTION_KEY: randomBytes(32).toString("base64") };
   const envFile = path.join(dir, "secrets.env");
-  writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
   const persistTo = path.join(dir, "state");
   const logFile = path.join(dir, "wrangler.log");
   const dispose = () => {
@@ -63,11 +86,22 @@ export function runDirectory(name: string) {
 
     /** Rows of one SQL statement against this run's local D1 (the Worker must not be running). */
     query: <T = Record<string, unknown>>(sql: string): T[] => {
-      const out = wranglerOutput(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", sql, "--json"]);
+      const out = wranglerOutput([
+        "d1",
+        "execute",
+        "DB",
+        "--local",
+        "--persist-to",
+        persistTo,
+        "--command",
+        sql,
+        "--json",
+      ]);
       return (JSON.parse(out) as { results: T[] }[])[0]?.results ?? [];
     },
     /** Runs a SQL file against this run's local D1 (the Worker must not be running). */
-    executeFile: (file: string) => wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file, "--yes"], { logFile }),
+    executeFile: (file: string) =>
+      wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file, "--yes"], { logFile }),
     dispose,
   };
 }
@@ -141,7 +175,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 /** The descendants of `pid` whose command name starts with `name` (Linux ps). */
 function descendants(pid: number, name: string): number[] {
   const result = spawnSync("ps", ["-e", "-o", "pid=,ppid=,comm="], { encoding: "utf8" });
-  const rows = result.stdout.trim().split("\n").map((line) => line.trim().split(/\s+/)).map(([p, pp, comm]) => ({ pid: Number(p), ppid: Number(pp), comm: comm ?? "" }));
+  const rows = result.stdout
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .map(([p, pp, comm]) => ({ pid: Number(p), ppid: Number(pp), comm: comm ?? "" }));
   const found: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {

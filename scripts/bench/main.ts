@@ -7,10 +7,25 @@ import os from "node:os";
 import path from "node:path";
 import { bundleSize } from "./bundle-size.ts";
 import { type LoopbackClient, loopbackClient } from "./http-load.ts";
-import { type RunDirectory, type RunningWorker, root, runDirectory, startWorker, stopAllWorkers } from "./local-worker.ts";
-import { type Row, type Target, printTable, printTargets } from "./report.ts";
+import {
+  type RunDirectory,
+  type RunningWorker,
+  root,
+  runDirectory,
+  startWorker,
+  stopAllWorkers,
+} from "./local-worker.ts";
+import { printTable, printTargets, type Row, type Target } from "./report.ts";
 import { benchSmtp } from "./smtp-round-trip.ts";
-import { benchSuppressions, benchSyntheticCsv, printPlans, suppressionRows, suppressionTargets, syntheticCsvRows, syntheticCsvTargets } from "./suppression-lookups.ts";
+import {
+  benchSuppressions,
+  benchSyntheticCsv,
+  printPlans,
+  suppressionRows,
+  suppressionTargets,
+  syntheticCsvRows,
+  syntheticCsvTargets,
+} from "./suppression-lookups.ts";
 import { createBenchTenant } from "./tenant.ts";
 import { benchWebhooks, webhookRows, webhookTargets } from "./webhook-throughput.ts";
 
@@ -30,7 +45,10 @@ async function inRun<T>(name: string, use: (run: RunDirectory) => Promise<T>): P
 }
 
 /** Runs `use` against a running Worker in `run`, stopped afterwards whatever happens. */
-async function withWorker<T>(run: RunDirectory, use: (client: LoopbackClient, worker: RunningWorker) => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  run: RunDirectory,
+  use: (client: LoopbackClient, worker: RunningWorker) => Promise<T>,
+): Promise<T> {
   const worker = await startWorker({ run });
   const client = loopbackClient(worker.base);
   try {
@@ -49,14 +67,18 @@ const webhookSection = (rows: Row[], targets: Target[]) =>
       return { tenant, outcome: await benchWebhooks(client, tenant, { runs: 5, requests: { 1: 300, 32: 3000 } }) };
     });
     // Counted in the database itself, with the Worker stopped.
-    const [counted] = run.query<{ n: number }>(`SELECT count(*) AS n FROM postmark_events WHERE tenant_id = '${tenant.id}'`);
+    const [counted] = run.query<{ n: number }>(
+      `SELECT count(*) AS n FROM postmark_events WHERE tenant_id = '${tenant.id}'`,
+    );
     rows.push(...webhookRows(outcome.results));
     targets.push(...webhookTargets(outcome.results, outcome.sent, counted?.n ?? 0));
   });
 
 const lookupsSection = (rows: Row[], targets: Target[]) =>
   inRun("bench-lookups", async (run) => {
-    const tenant = await withWorker(run, (client) => createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench suppressions"));
+    const tenant = await withWorker(run, (client) =>
+      createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench suppressions"),
+    );
     const { figures, plans } = await benchSuppressions(run, tenant, log);
     rows.push(...suppressionRows(figures));
     targets.push(...suppressionTargets(figures));
@@ -94,14 +116,19 @@ async function main() {
   if (sections.includes("bundle")) await bundleSection(rows, targets);
   if (sections.includes("smtp")) await smtpSection(rows, targets);
 
-  console.log(`\nPostmark edge bench: ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}\n`);
+  console.log(
+    `\nPostmark edge bench: ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString()}\n`,
+  );
   printTable(rows);
   if (plans.length > 0) printPlans(plans);
   console.log("");
   printTargets(targets);
   const out = path.join(root, "bench", "results.json");
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), node: process.versions.node, cores: os.cpus().length, seconds: (Date.now() - started) / 1000, rows, targets, plans }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.versions.node, cores: os.cpus().length, seconds: (Date.now() - started) / 1000, rows, targets, plans }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${path.relative(root, out)} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

@@ -72,12 +72,14 @@ export function makeEvents(count: number, runTag: string, seed = 1): SentEvent[]
     const messageId = crypto.randomUUID();
     let body: string;
     if (shape === "Unsubscribe") {
-      body = `{"RecordType":"SubscriptionChange","MessageID":"${messageId}","ServerID":23,"MessageStream":"outbound",` +
+      body =
+        `{"RecordType":"SubscriptionChange","MessageID":"${messageId}","ServerID":23,"MessageStream":"outbound",` +
         `"ChangedAt":"${at}","Recipient":"${email}","Origin":"Recipient","SuppressSending":true,` +
         `"SuppressionReason":"ManualSuppression","Tag":"welcome","Metadata":{"run":"${runTag}"}}`;
     } else {
       const spam = shape === "SpamComplaint";
-      body = `{"RecordType":"${spam ? "SpamComplaint" : "Bounce"}","MessageStream":"outbound","ID":${id},"Type":"${shape}",` +
+      body =
+        `{"RecordType":"${spam ? "SpamComplaint" : "Bounce"}","MessageStream":"outbound","ID":${id},"Type":"${shape}",` +
         `"TypeCode":${spam ? 512 : 1},"Name":"${shape}","Tag":"bench","MessageID":"${messageId}","Metadata":{"run":"${runTag}"},` +
         `"ServerID":23,"Description":"The server was unable to deliver your message.","Details":"smtp;550 5.1.1 bench",` +
         `"Email":"${email}","From":"sender@example.com","BouncedAt":"${at}","DumpAvailable":false,` +

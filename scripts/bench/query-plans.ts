@@ -25,7 +25,10 @@ function recordingDb() {
     };
     return s;
   };
-  const db = { prepare: statement, batch: async (statements: unknown[]) => statements.map(() => ({ results: [], meta: { changes: 0 } })) };
+  const db = {
+    prepare: statement,
+    batch: async (statements: unknown[]) => statements.map(() => ({ results: [], meta: { changes: 0 } })),
+  };
   return { db, recorded };
 }
 
@@ -40,7 +43,8 @@ function inline({ sql, params }: Recorded): string {
 
 // The Worker's modules are TypeScript for workerd; tsx loads them here, typed loosely on purpose.
 type QueryFunction = (...args: unknown[]) => Promise<unknown>;
-const workerModule = async (file: string) => (await import(pathToFileURL(path.join(root, "src", "db", file)).href)) as Record<string, QueryFunction>;
+const workerModule = async (file: string) =>
+  (await import(pathToFileURL(path.join(root, "src", "db", file)).href)) as Record<string, QueryFunction>;
 
 export interface QueryPlan {
   query: string;
@@ -57,7 +61,10 @@ export async function hotQueryPlans(run: RunDirectory, tenantId: string, sampleE
     ["lookup (one address)", (db) => suppressions.getSuppression!(db, tenantId, "outbound", sampleEmails[0])],
     ["list page (limit 50, after a cursor)", (db) => suppressions.listSuppressions!(db, tenantId, {}, 50, cursor)],
     ["CSV page (1000 rows, after a cursor)", (db) => suppressions.listSuppressions!(db, tenantId, {}, 1000, cursor)],
-    ["report (events by day and type; suppressed count)", (db) => reports.bounceReport!(db, tenantId, "2026-01-01", "2026-12-31", null)],
+    [
+      "report (events by day and type; suppressed count)",
+      (db) => reports.bounceReport!(db, tenantId, "2026-01-01", "2026-12-31", null),
+    ],
   ];
   const plans: QueryPlan[] = [];
   for (const [query, call] of queries) {

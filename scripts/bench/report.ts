@@ -17,7 +17,13 @@ export interface Target {
 
 export function printTable(rows: Row[]) {
   const header = ["section", "measure", "value", "baseline", "ratio"];
-  const cells = rows.map((r) => [r.section, r.measure, r.value, r.baseline ?? "", r.ratio === undefined ? "" : r.ratio.toFixed(2)]);
+  const cells = rows.map((r) => [
+    r.section,
+    r.measure,
+    r.value,
+    r.baseline ?? "",
+    r.ratio === undefined ? "" : r.ratio.toFixed(2),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i]!)).join(" | ")} |`;
   console.log(line(header));

@@ -5,26 +5,45 @@ import path from "node:path";
 import nodemailer from "nodemailer";
 import { type LoopbackClient, median } from "./http-load.ts";
 import type { RunDirectory, RunningWorker } from "./local-worker.ts";
-import { type Row, type Target, ms } from "./report.ts";
-import { type BenchTenant, apiRequest, createBenchTenant } from "./tenant.ts";
+import { ms, type Row, type Target } from "./report.ts";
+import { apiRequest, type BenchTenant, createBenchTenant } from "./tenant.ts";
 
 const SAMPLES = 15;
 /** The Worker allows 10 test emails a minute per tenant: a fresh tenant every few sends. */
 const SENDS_PER_TENANT = 8;
 
-async function configuredTenant(client: LoopbackClient, run: RunDirectory, worker: RunningWorker, n: number): Promise<BenchTenant> {
+async function configuredTenant(
+  client: LoopbackClient,
+  run: RunDirectory,
+  worker: RunningWorker,
+  n: number,
+): Promise<BenchTenant> {
   const tenant = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, `Bench SMTP ${n}`);
-  const saved = await client.send(apiRequest(tenant, "PUT", "/v1/email/settings", {
-    provider: "postmark", host: "127.0.0.1", port: worker.mail.port, fromEmail: "bench@sender.example", fromName: "Bench", apiKey: worker.mailToken,
-  }));
+  const saved = await client.send(
+    apiRequest(tenant, "PUT", "/v1/email/settings", {
+      provider: "postmark",
+      host: "127.0.0.1",
+      port: worker.mail.port,
+      fromEmail: "bench@sender.example",
+      fromName: "Bench",
+      apiKey: worker.mailToken,
+    }),
+  );
   if (saved.status !== 200) throw new Error(`saving SMTP settings answered ${saved.status}: ${saved.body}`);
   return tenant;
 }
 
-export async function benchSmtp(client: LoopbackClient, run: RunDirectory, worker: RunningWorker): Promise<{ rows: Row[]; targets: Target[] }> {
+export async function benchSmtp(
+  client: LoopbackClient,
+  run: RunDirectory,
+  worker: RunningWorker,
+): Promise<{ rows: Row[]; targets: Target[] }> {
   const transport = () =>
     nodemailer.createTransport({
-      host: "127.0.0.1", port: worker.mail.port, secure: false, requireTLS: true,
+      host: "127.0.0.1",
+      port: worker.mail.port,
+      secure: false,
+      requireTLS: true,
       auth: { user: worker.mailToken, pass: worker.mailToken },
       tls: { ca: readFileSync(path.join(run.dir, "tls", "cert.pem"), "utf8") },
     });
@@ -35,9 +54,12 @@ export async function benchSmtp(client: LoopbackClient, run: RunDirectory, worke
   for (let i = 0; i < SAMPLES + 1; i++) {
     if (i % SENDS_PER_TENANT === 0) tenant = await configuredTenant(client, run, worker, i);
     const before = worker.mail.messages.length;
-    const res = await client.send(apiRequest(tenant!, "POST", "/v1/email/test", { to: `person${i}@recipient.example` }));
+    const res = await client.send(
+      apiRequest(tenant!, "POST", "/v1/email/test", { to: `person${i}@recipient.example` }),
+    );
     const answer = JSON.parse(res.body) as { ok?: boolean; elapsedMs?: number; error?: unknown };
-    if (res.status !== 200 || !answer.ok) throw new Error(`test email through the Worker failed: ${res.status} ${res.body}`);
+    if (res.status !== 200 || !answer.ok)
+      throw new Error(`test email through the Worker failed: ${res.status} ${res.body}`);
     const message = worker.mail.messages[before];
     if (!message) throw new Error("the Worker's test email did not arrive");
     // The same message, envelope and bytes, from Node; a new connection each time, as the Worker opens one.
@@ -55,7 +77,13 @@ export async function benchSmtp(client: LoopbackClient, run: RunDirectory, worke
   const ratio = worker50 / node50;
   return {
     rows: [
-      { section: "smtp", measure: `test email via the Worker, round trip (median of ${SAMPLES})`, value: ms(worker50), baseline: `${ms(node50)} nodemailer`, ratio },
+      {
+        section: "smtp",
+        measure: `test email via the Worker, round trip (median of ${SAMPLES})`,
+        value: ms(worker50),
+        baseline: `${ms(node50)} nodemailer`,
+        ratio,
+      },
       { section: "smtp", measure: "  of which SMTP inside the Worker (elapsedMs)", value: ms(median(workerSmtpOnly)) },
     ],
     targets: [{ name: "SMTP round trip Worker / nodemailer <= 1.5", pass: ratio <= 1.5, detail: ratio.toFixed(2) }],

@@ -3,9 +3,9 @@
 import { fixtureEmail, loadSuppressionFixture } from "./fixtures.ts";
 import { type LoopbackClient, loopbackClient, median } from "./http-load.ts";
 import { type RunDirectory, type RunningWorker, rssMiB, startWorker } from "./local-worker.ts";
-import { type QueryPlan, hotQueryPlans } from "./query-plans.ts";
-import { type Row, type Target, ms } from "./report.ts";
-import { type BenchTenant, apiRequest } from "./tenant.ts";
+import { hotQueryPlans, type QueryPlan } from "./query-plans.ts";
+import { ms, type Row, type Target } from "./report.ts";
+import { apiRequest, type BenchTenant } from "./tenant.ts";
 
 const SIZES = [10_000, 100_000, 1_000_000];
 /** Sizes whose CSV export is timed and watched: memory must not grow with the row count. */
@@ -26,7 +26,11 @@ interface SizeFigures {
 type CsvExport = Awaited<ReturnType<typeof watchingMemory>>;
 
 /** Median time of `runs` sequential calls, after a few warm-ups. */
-async function timed(client: LoopbackClient, request: () => Parameters<LoopbackClient["send"]>[0], runs = 31): Promise<{ ms: number; body: string }> {
+async function timed(
+  client: LoopbackClient,
+  request: () => Parameters<LoopbackClient["send"]>[0],
+  runs = 31,
+): Promise<{ ms: number; body: string }> {
   const times: number[] = [];
   let body = "";
   for (let i = 0; i < runs + 3; i++) {
@@ -41,7 +45,9 @@ async function timed(client: LoopbackClient, request: () => Parameters<LoopbackC
 /** 1000 addresses to check: every other one on the list (of which 5% reactivated), the rest never seen. */
 function checkBatch(rows: number, seed: number): string[] {
   return Array.from({ length: 1000 }, (_, i) =>
-    i % 2 === 0 ? fixtureEmail((((i * 7919 + seed) % 1000) * (rows / 1000) + i) % rows) : `absent${seed}-${i}@nowhere.example`,
+    i % 2 === 0
+      ? fixtureEmail((((i * 7919 + seed) % 1000) * (rows / 1000) + i) % rows)
+      : `absent${seed}-${i}@nowhere.example`,
   );
 }
 
@@ -65,7 +71,14 @@ async function watchingMemory(worker: RunningWorker, work: () => Promise<{ rows:
   }
   const seconds = (performance.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 500));
-  return { seconds, rows: done.rows, rssBeforeMiB, rssPeakMiB, rssAfterMiB: await totalRss(worker), largestChunkKiB: done.largestChunk / 1024 };
+  return {
+    seconds,
+    rows: done.rows,
+    rssBeforeMiB,
+    rssPeakMiB,
+    rssAfterMiB: await totalRss(worker),
+    largestChunkKiB: done.largestChunk / 1024,
+  };
 }
 
 /** Streams the whole CSV, counting rows. */
@@ -95,7 +108,9 @@ function pageThroughList(worker: RunningWorker, tenant: BenchTenant) {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-      const res = await fetch(`${worker.base}/v1/suppressions?limit=1000${query}`, { headers: { Authorization: `Bearer ${tenant.token}` } });
+      const res = await fetch(`${worker.base}/v1/suppressions?limit=1000${query}`, {
+        headers: { Authorization: `Bearer ${tenant.token}` },
+      });
       if (res.status !== 200) throw new Error(`list answered ${res.status}`);
       const text = await res.text();
       largestChunk = Math.max(largestChunk, text.length);
@@ -121,13 +136,23 @@ export async function benchSuppressions(run: RunDirectory, tenant: BenchTenant, 
       log(`timing check, lookup, list page and report at ${size} rows ...`);
       const health = await timed(client, () => ({ method: "GET", path: "/health" }));
       let seed = 0;
-      const check = await timed(client, () => apiRequest(tenant, "POST", "/v1/suppressions/check", { emails: checkBatch(size, ++seed) }));
+      const check = await timed(client, () =>
+        apiRequest(tenant, "POST", "/v1/suppressions/check", { emails: checkBatch(size, ++seed) }),
+      );
       // Odd rows are never reactivated in the fixture, so the lookup finds one.
-      const lookup = await timed(client, () => apiRequest(tenant, "GET", `/v1/suppressions/${encodeURIComponent(fixtureEmail(((++seed * 37) % size) | 1))}`));
+      const lookup = await timed(client, () =>
+        apiRequest(tenant, "GET", `/v1/suppressions/${encodeURIComponent(fixtureEmail(((++seed * 37) % size) | 1))}`),
+      );
       // A page deep in the list: the cursor of the address halfway through.
-      const middle = Buffer.from(JSON.stringify([fixtureEmail(Math.floor(size / 2)), "outbound"])).toString("base64url");
-      const listPage = await timed(client, () => apiRequest(tenant, "GET", `/v1/suppressions?limit=50&cursor=${middle}`));
-      const report = await timed(client, () => apiRequest(tenant, "GET", "/v1/reports/bounces?from=2026-01-01&to=2026-12-31"));
+      const middle = Buffer.from(JSON.stringify([fixtureEmail(Math.floor(size / 2)), "outbound"])).toString(
+        "base64url",
+      );
+      const listPage = await timed(client, () =>
+        apiRequest(tenant, "GET", `/v1/suppressions?limit=50&cursor=${middle}`),
+      );
+      const report = await timed(client, () =>
+        apiRequest(tenant, "GET", "/v1/reports/bounces?from=2026-01-01&to=2026-12-31"),
+      );
       const sizeFigures: SizeFigures = {
         rows: size,
         healthMs: health.ms,
@@ -161,8 +186,16 @@ export type SyntheticCsv = { rows: number; export: CsvExport }[];
  * The export's own memory: the same CSV stream fed made-up pages with no D1 behind it
  * (scripts/bench/worker/synthetic-csv-worker.ts), 100k and 1M rows, in one workerd process.
  */
-export async function benchSyntheticCsv(run: RunDirectory, tenant: BenchTenant, log: (m: string) => void): Promise<SyntheticCsv> {
-  const worker = await startWorker({ run, entry: "scripts/bench/worker/synthetic-csv-worker.ts", vars: { BENCH_SYNTHETIC_CSV: "on" } });
+export async function benchSyntheticCsv(
+  run: RunDirectory,
+  tenant: BenchTenant,
+  log: (m: string) => void,
+): Promise<SyntheticCsv> {
+  const worker = await startWorker({
+    run,
+    entry: "scripts/bench/worker/synthetic-csv-worker.ts",
+    vars: { BENCH_SYNTHETIC_CSV: "on" },
+  });
   try {
     const results: SyntheticCsv = [];
     for (const size of SYNTHETIC_SIZES) {
@@ -203,15 +236,47 @@ export function suppressionRows(figures: SizeFigures[]): Row[] {
   const small = figures[0]!;
   for (const f of figures) {
     const n = f.rows.toLocaleString("en");
-    rows.push({ section: "lookups", measure: `${n} rows: check 1000 addresses (${f.checkFound} found)`, value: ms(f.checkMs), baseline: f === small ? `${ms(f.healthMs)} /health` : `${ms(small.checkMs)} at ${small.rows.toLocaleString("en")}`, ratio: f === small ? undefined : f.checkMs / small.checkMs });
-    rows.push({ section: "lookups", measure: `${n} rows: lookup / list page / report`, value: `${ms(f.lookupMs)} / ${ms(f.listPageMs)} / ${ms(f.reportMs)}`, baseline: `${ms(f.healthMs)} /health` });
+    rows.push({
+      section: "lookups",
+      measure: `${n} rows: check 1000 addresses (${f.checkFound} found)`,
+      value: ms(f.checkMs),
+      baseline:
+        f === small ? `${ms(f.healthMs)} /health` : `${ms(small.checkMs)} at ${small.rows.toLocaleString("en")}`,
+      ratio: f === small ? undefined : f.checkMs / small.checkMs,
+    });
+    rows.push({
+      section: "lookups",
+      measure: `${n} rows: lookup / list page / report`,
+      value: `${ms(f.lookupMs)} / ${ms(f.listPageMs)} / ${ms(f.reportMs)}`,
+      baseline: `${ms(f.healthMs)} /health`,
+    });
     if (f.csv) {
-      rows.push({ section: "csv", measure: `${n} rows: export time (${f.csv.rows.toLocaleString("en")} rows)`, value: `${f.csv.seconds.toFixed(1)} s`, baseline: `${Math.round(f.csv.rows / f.csv.seconds).toLocaleString("en")} rows/s` });
+      rows.push({
+        section: "csv",
+        measure: `${n} rows: export time (${f.csv.rows.toLocaleString("en")} rows)`,
+        value: `${f.csv.seconds.toFixed(1)} s`,
+        baseline: `${Math.round(f.csv.rows / f.csv.seconds).toLocaleString("en")} rows/s`,
+      });
       const first = f.csv.firstPass;
-      rows.push({ section: "csv", measure: `${n} rows: workerd RSS before / peak / after, 1st export`, value: `${first.rssBeforeMiB.toFixed(0)} / ${first.rssPeakMiB.toFixed(0)} / ${first.rssAfterMiB.toFixed(0)} MiB`, baseline: `largest chunk ${first.largestChunkKiB.toFixed(0)} KiB` });
+      rows.push({
+        section: "csv",
+        measure: `${n} rows: workerd RSS before / peak / after, 1st export`,
+        value: `${first.rssBeforeMiB.toFixed(0)} / ${first.rssPeakMiB.toFixed(0)} / ${first.rssAfterMiB.toFixed(0)} MiB`,
+        baseline: `largest chunk ${first.largestChunkKiB.toFixed(0)} KiB`,
+      });
       const list = f.csv.listBaseline;
-      rows.push({ section: "csv", measure: `${n} rows: workerd RSS before / peak / after, same rows paged through GET /v1/suppressions`, value: `${list.rssBeforeMiB.toFixed(0)} / ${list.rssPeakMiB.toFixed(0)} / ${list.rssAfterMiB.toFixed(0)} MiB`, baseline: `${list.seconds.toFixed(1)} s, ${list.rows.toLocaleString("en")} rows` });
-      rows.push({ section: "csv", measure: `${n} rows: workerd RSS before / peak / after, 2nd export`, value: `${f.csv.rssBeforeMiB.toFixed(0)} / ${f.csv.rssPeakMiB.toFixed(0)} / ${f.csv.rssAfterMiB.toFixed(0)} MiB`, baseline: `largest chunk ${f.csv.largestChunkKiB.toFixed(0)} KiB` });
+      rows.push({
+        section: "csv",
+        measure: `${n} rows: workerd RSS before / peak / after, same rows paged through GET /v1/suppressions`,
+        value: `${list.rssBeforeMiB.toFixed(0)} / ${list.rssPeakMiB.toFixed(0)} / ${list.rssAfterMiB.toFixed(0)} MiB`,
+        baseline: `${list.seconds.toFixed(1)} s, ${list.rows.toLocaleString("en")} rows`,
+      });
+      rows.push({
+        section: "csv",
+        measure: `${n} rows: workerd RSS before / peak / after, 2nd export`,
+        value: `${f.csv.rssBeforeMiB.toFixed(0)} / ${f.csv.rssPeakMiB.toFixed(0)} / ${f.csv.rssAfterMiB.toFixed(0)} MiB`,
+        baseline: `largest chunk ${f.csv.largestChunkKiB.toFixed(0)} KiB`,
+      });
     }
   }
   return rows;
@@ -236,11 +301,19 @@ export function suppressionTargets(figures: SizeFigures[]): Target[] {
     const growthB = b.rssPeakMiB - b.rssBeforeMiB;
     // Flat: exporting ten times the rows may not take noticeably more memory (32 MiB of noise allowed).
     // Measured on the 2nd export, once SQLite's page cache holds the table (which the 1st export grows).
-    targets.push({ name: "CSV memory flat (2nd export's peak growth, 1M vs 100k)", pass: growthB <= growthA + 32 && b.rows === suppressedIn(1_000_000), detail: `+${growthB.toFixed(0)} MiB at 1M, +${growthA.toFixed(0)} MiB at 100k; ${b.rows.toLocaleString("en")} rows streamed` });
+    targets.push({
+      name: "CSV memory flat (2nd export's peak growth, 1M vs 100k)",
+      pass: growthB <= growthA + 32 && b.rows === suppressedIn(1_000_000),
+      detail: `+${growthB.toFixed(0)} MiB at 1M, +${growthA.toFixed(0)} MiB at 100k; ${b.rows.toLocaleString("en")} rows streamed`,
+    });
     // The process also hosts the local D1 simulator: the export may grow it no more than reading the
     // same rows page by page without any stream does (32 MiB of noise allowed).
     const listGrowth = b.listBaseline.rssPeakMiB - b.listBaseline.rssBeforeMiB;
-    targets.push({ name: "CSV export grows memory no more than paging the same 1M rows through the list API", pass: growthB <= listGrowth + 32, detail: `+${growthB.toFixed(0)} MiB export, +${listGrowth.toFixed(0)} MiB list paging` });
+    targets.push({
+      name: "CSV export grows memory no more than paging the same 1M rows through the list API",
+      pass: growthB <= listGrowth + 32,
+      detail: `+${growthB.toFixed(0)} MiB export, +${listGrowth.toFixed(0)} MiB list paging`,
+    });
   }
   return targets;
 }

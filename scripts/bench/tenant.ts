@@ -9,7 +9,11 @@ export interface BenchTenant {
   webhookAuth: string;
 }
 
-export async function createBenchTenant(client: LoopbackClient, adminToken: string, name: string): Promise<BenchTenant> {
+export async function createBenchTenant(
+  client: LoopbackClient,
+  adminToken: string,
+  name: string,
+): Promise<BenchTenant> {
   const created = await client.send({
     method: "POST",
     path: "/v1/tenants",
@@ -18,7 +22,11 @@ export async function createBenchTenant(client: LoopbackClient, adminToken: stri
   });
   if (created.status !== 201) throw new Error(`creating a tenant answered ${created.status}: ${created.body}`);
   const { id, token } = JSON.parse(created.body) as { id: string; token: string };
-  const webhook = await client.send({ method: "GET", path: "/v1/email/webhook", headers: { Authorization: `Bearer ${token}` } });
+  const webhook = await client.send({
+    method: "GET",
+    path: "/v1/email/webhook",
+    headers: { Authorization: `Bearer ${token}` },
+  });
   if (webhook.status !== 200) throw new Error(`GET /v1/email/webhook answered ${webhook.status}: ${webhook.body}`);
   const { username, password } = JSON.parse(webhook.body) as { username: string; password: string };
   return {
@@ -39,6 +47,9 @@ export const webhookRequest = (tenant: BenchTenant, body: string) => ({
 export const apiRequest = (tenant: BenchTenant, method: string, path: string, json?: unknown) => ({
   method,
   path,
-  headers: { Authorization: `Bearer ${tenant.token}`, ...(json === undefined ? {} : { "Content-Type": "application/json" }) },
+  headers: {
+    Authorization: `Bearer ${tenant.token}`,
+    ...(json === undefined ? {} : { "Content-Type": "application/json" }),
+  },
   ...(json === undefined ? {} : { body: JSON.stringify(json) }),
 });

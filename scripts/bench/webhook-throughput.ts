@@ -68,7 +68,8 @@ export function webhookTargets(results: WebhookBenchResult[], sent: number, stor
   const errors = results.reduce((n, r) => n + r.webhook.reduce((m, s) => m + s.errors, 0), 0);
   const targets: Target[] = [];
   if (c32) {
-    const ratio = median(c32.webhook.map((s) => s.requestsPerSecond)) / median(c32.health.map((s) => s.requestsPerSecond));
+    const ratio =
+      median(c32.webhook.map((s) => s.requestsPerSecond)) / median(c32.health.map((s) => s.requestsPerSecond));
     targets.push({ name: "webhook/health ratio at c=32 >= 0.5", pass: ratio >= 0.5, detail: ratio.toFixed(2) });
   }
   targets.push({ name: "webhook errors == 0", pass: errors === 0, detail: String(errors) });

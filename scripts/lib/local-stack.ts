@@ -70,9 +70,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const certificate = await ensureLocalCertificate(options.certDir);
 
   const [node, migrateArgs] = wranglerArgs(root, ["d1", "migrations", "apply", "DB", "--local", ...persist]);
-  const migrate = spawnSync(node, migrateArgs, { cwd: root, stdio: ["ignore", output, output], env: { ...quietWrangler, CI: "true" } });
+  const migrate = spawnSync(node, migrateArgs, {
+    cwd: root,
+    stdio: ["ignore", output, output],
+    env: { ...quietWrangler, CI: "true" },
+  });
   if (migrate.status !== 0) {
-    throw new Error(`applying the local D1 migrations failed (${options.logFile ? `see ${options.logFile}` : "see above"})`);
+    throw new Error(
+      `applying the local D1 migrations failed (${options.logFile ? `see ${options.logFile}` : "see above"})`,
+    );
   }
 
   const mail = await startMailServer({
@@ -86,8 +92,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const [, devArgs] = wranglerArgs(root, [
     "dev",
     ...(options.entry ? [options.entry] : []),
-    "--ip", "127.0.0.1",
-    "--port", String(options.port),
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(options.port),
     ...(options.inspectorPort ? ["--inspector-port", String(options.inspectorPort)] : []),
     ...persist,
     ...envFile,

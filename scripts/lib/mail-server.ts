@@ -56,7 +56,8 @@ export function recordWire(server: Server): WireRecord {
   });
   return {
     connections: () => connections,
-    openConnections: () => new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
+    openConnections: () =>
+      new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
     plainText: () => Buffer.concat(received).toString("latin1"),
   };
 }

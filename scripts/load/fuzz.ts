@@ -2,7 +2,7 @@
 // shape, and nothing changes: valid credentials are only ever sent with input the route must refuse.
 import { type LoadRequest, type LoopbackClient, runLoad } from "../bench/http-load.ts";
 import { seededRandom } from "../bench/postmark-events.ts";
-import { type BenchTenant, apiRequest } from "../bench/tenant.ts";
+import { apiRequest, type BenchTenant } from "../bench/tenant.ts";
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -10,7 +10,10 @@ const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(ran
 /** Bodies no route accepts: not JSON, not an object, wrong types everywhere, too deep, too big. */
 function malformedBody(random: Random): string {
   const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
-  const bytes = () => Array.from({ length: 1 + Math.floor(random() * 64) }, () => String.fromCharCode(Math.floor(random() * 0xffff))).join("");
+  const bytes = () =>
+    Array.from({ length: 1 + Math.floor(random() * 64) }, () =>
+      String.fromCharCode(Math.floor(random() * 0xffff)),
+    ).join("");
   return pick(random, [
     () => "{",
     () => "not json at all",
@@ -36,53 +39,137 @@ function malformedBody(random: Random): string {
 }
 
 const RANDOM_PATHS = [
-  "/", "/health", "/openapi.json", "/v1", "/v1/", "/v1/tenants", "/v1/tenants/x/tokens", "/v1/tenants/%00/tokens/%ff",
-  "/v1/email/settings", "/v1/email/test", "/v1/email/webhook", "/v1/email/webhook/rotate", "/v1/suppressions",
-  "/v1/suppressions/check", "/v1/suppressions.csv", "/v1/suppressions/changes", "/v1/suppressions/%E2%98%83%40example.com",
-  "/v1/suppressions/%", "/v1/reports/bounces", "/webhooks/postmark/", "/webhooks/postmark/no-such-tenant", "/webhooks/postmark/%2e%2e",
-  "//v1//suppressions", "/v1/suppressions/a/b/c", `/v1/${"a".repeat(4000)}`, "/.env", "/wp-login.php", "/v1/reports/bounces/..",
+  "/",
+  "/health",
+  "/openapi.json",
+  "/v1",
+  "/v1/",
+  "/v1/tenants",
+  "/v1/tenants/x/tokens",
+  "/v1/tenants/%00/tokens/%ff",
+  "/v1/email/settings",
+  "/v1/email/test",
+  "/v1/email/webhook",
+  "/v1/email/webhook/rotate",
+  "/v1/suppressions",
+  "/v1/suppressions/check",
+  "/v1/suppressions.csv",
+  "/v1/suppressions/changes",
+  "/v1/suppressions/%E2%98%83%40example.com",
+  "/v1/suppressions/%",
+  "/v1/reports/bounces",
+  "/webhooks/postmark/",
+  "/webhooks/postmark/no-such-tenant",
+  "/webhooks/postmark/%2e%2e",
+  "//v1//suppressions",
+  "/v1/suppressions/a/b/c",
+  `/v1/${"a".repeat(4000)}`,
+  "/.env",
+  "/wp-login.php",
+  "/v1/reports/bounces/..",
 ];
 const RANDOM_QUERIES = [
-  "", "?limit=0", "?limit=1001", "?limit=-1", "?limit=abc", "?cursor=%%%", "?cursor=bm90IGpzb24", "?cursor=WyJhIl0",
-  "?reason=nope", "?stream=%20", "?stream=a%0Ab", "?since=-5", "?since=1e99", "?from=2026-13-40&to=x", "?from=2020-01-01&to=2026-12-31",
-  "?email=%00", `?email=${"e".repeat(400)}`, "?limit=5&limit=6",
+  "",
+  "?limit=0",
+  "?limit=1001",
+  "?limit=-1",
+  "?limit=abc",
+  "?cursor=%%%",
+  "?cursor=bm90IGpzb24",
+  "?cursor=WyJhIl0",
+  "?reason=nope",
+  "?stream=%20",
+  "?stream=a%0Ab",
+  "?since=-5",
+  "?since=1e99",
+  "?from=2026-13-40&to=x",
+  "?from=2020-01-01&to=2026-12-31",
+  "?email=%00",
+  `?email=${"e".repeat(400)}`,
+  "?limit=5&limit=6",
 ];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 
 /** One fuzz request; valid credentials only where the request cannot succeed or only reads. */
 function fuzzRequest(random: Random, tenants: BenchTenant[], adminToken: string): LoadRequest {
   const tenant = pick(random, tenants);
-  const contentType = pick(random, ["application/json", "text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=utf-16"]);
+  const contentType = pick(random, [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "",
+    "application/json; charset=utf-16",
+  ]);
   const headers = (auth?: string): Record<string, string> => ({
     ...(auth ? { Authorization: auth } : {}),
     ...(contentType ? { "Content-Type": contentType } : {}),
     ...(random() < 0.1 ? { "X-Forwarded-For": "\u00ff\u00fe" } : {}),
   });
   const badAuth = pick(random, [
-    undefined, "Bearer", "Bearer ", "Bearer pet_nope", `Bearer ${"x".repeat(5000)}`, "Basic", "Basic %%%", `Basic ${Buffer.from("a:b").toString("base64")}`,
-    "Digest username=x", `Bearer ${tenant.token}x`, tenant.webhookAuth, `Bearer ${adminToken.slice(0, -1)}`,
+    undefined,
+    "Bearer",
+    "Bearer ",
+    "Bearer pet_nope",
+    `Bearer ${"x".repeat(5000)}`,
+    "Basic",
+    "Basic %%%",
+    `Basic ${Buffer.from("a:b").toString("base64")}`,
+    "Digest username=x",
+    `Bearer ${tenant.token}x`,
+    tenant.webhookAuth,
+    `Bearer ${adminToken.slice(0, -1)}`,
   ]);
   const roll = random();
   if (roll < 0.35) {
     // Anything, anywhere, with credentials that open nothing.
-    return { method: pick(random, METHODS), path: pick(random, RANDOM_PATHS) + pick(random, RANDOM_QUERIES), headers: headers(badAuth), body: random() < 0.6 ? malformedBody(random) : undefined };
+    return {
+      method: pick(random, METHODS),
+      path: pick(random, RANDOM_PATHS) + pick(random, RANDOM_QUERIES),
+      headers: headers(badAuth),
+      body: random() < 0.6 ? malformedBody(random) : undefined,
+    };
   }
   if (roll < 0.55) {
     // A tenant's own token on reads with odd query strings.
-    const path = pick(random, ["/v1/suppressions", "/v1/suppressions.csv", "/v1/suppressions/changes", "/v1/reports/bounces", "/v1/email/settings", "/v1/suppressions/someone%40example.com"]);
-    return { ...apiRequest(tenant, "GET", path + pick(random, RANDOM_QUERIES)), headers: headers(`Bearer ${tenant.token}`) };
+    const path = pick(random, [
+      "/v1/suppressions",
+      "/v1/suppressions.csv",
+      "/v1/suppressions/changes",
+      "/v1/reports/bounces",
+      "/v1/email/settings",
+      "/v1/suppressions/someone%40example.com",
+    ]);
+    return {
+      ...apiRequest(tenant, "GET", path + pick(random, RANDOM_QUERIES)),
+      headers: headers(`Bearer ${tenant.token}`),
+    };
   }
   if (roll < 0.8) {
     // A tenant's own token with a body its route must refuse.
-    const [method, path] = pick(random, [["POST", "/v1/suppressions/check"], ["POST", "/v1/suppressions"], ["PUT", "/v1/email/settings"], ["POST", "/v1/email/test"]] as const);
+    const [method, path] = pick(random, [
+      ["POST", "/v1/suppressions/check"],
+      ["POST", "/v1/suppressions"],
+      ["PUT", "/v1/email/settings"],
+      ["POST", "/v1/email/test"],
+    ] as const);
     return { method, path, headers: headers(`Bearer ${tenant.token}`), body: malformedBody(random) };
   }
   if (roll < 0.9) {
     // The callback URL with its real credentials and a body that is not one JSON object.
-    return { method: "POST", path: tenant.webhookPath, headers: headers(tenant.webhookAuth), body: pick(random, ["{", "[]", "42", "null", "[{}]", "\u0000", `{"a":${"[".repeat(3000)}`]) };
+    return {
+      method: "POST",
+      path: tenant.webhookPath,
+      headers: headers(tenant.webhookAuth),
+      body: pick(random, ["{", "[]", "42", "null", "[{}]", "\u0000", `{"a":${"[".repeat(3000)}`]),
+    };
   }
   // The operator's token on tenant creation with a body it must refuse.
-  return { method: "POST", path: "/v1/tenants", headers: headers(`Bearer ${adminToken}`), body: pick(random, ['{"name": ""}', "[]", "{", `{"name": 5}`, `{"name": "${"n".repeat(5000)}"}`]) };
+  return {
+    method: "POST",
+    path: "/v1/tenants",
+    headers: headers(`Bearer ${adminToken}`),
+    body: pick(random, ['{"name": ""}', "[]", "{", `{"name": 5}`, `{"name": "${"n".repeat(5000)}"}`]),
+  };
 }
 
 /** A fingerprint of everything the fuzzed tenants and the operator can see. */
@@ -91,7 +178,13 @@ async function snapshot(client: LoopbackClient, tenants: BenchTenant[], adminTok
   const admin = { Authorization: `Bearer ${adminToken}` };
   parts.push((await client.send({ method: "GET", path: "/v1/tenants", headers: admin })).body);
   for (const tenant of tenants) {
-    for (const path of ["/v1/suppressions.csv", "/v1/reports/bounces?from=2026-01-01&to=2026-12-31", "/v1/suppressions/changes?limit=1000", "/v1/email/webhook", "/v1/email/settings"]) {
+    for (const path of [
+      "/v1/suppressions.csv",
+      "/v1/reports/bounces?from=2026-01-01&to=2026-12-31",
+      "/v1/suppressions/changes?limit=1000",
+      "/v1/email/webhook",
+      "/v1/email/settings",
+    ]) {
       const res = await client.send(apiRequest(tenant, "GET", path));
       parts.push(`${path} ${res.status} ${res.body}`);
     }
@@ -106,27 +199,44 @@ export interface FuzzResult {
   problems: string[];
 }
 
-export async function fuzz(client: LoopbackClient, tenants: BenchTenant[], adminToken: string, count: number, seed: number): Promise<FuzzResult> {
+export async function fuzz(
+  client: LoopbackClient,
+  tenants: BenchTenant[],
+  adminToken: string,
+  count: number,
+  seed: number,
+): Promise<FuzzResult> {
   const random = seededRandom(seed);
   const requests = Array.from({ length: count }, () => fuzzRequest(random, tenants, adminToken));
   const before = await snapshot(client, tenants, adminToken);
   const problems: string[] = [];
-  const stats = await runLoad(client, count, 16, (i) => requests[i]!, (i, res) => {
-    const req = requests[i]!;
-    const what = `${req.method} ${req.path.slice(0, 80)}`;
-    if (res instanceof Error) return void problems.push(`${what}: no answer (${res.message})`);
-    if (res.status >= 500) problems.push(`${what}: ${res.status} ${res.body.slice(0, 120)}`);
-    if (res.status >= 400) {
-      try {
-        const { error } = JSON.parse(res.body) as { error?: { code?: unknown; message?: unknown } };
-        if (typeof error?.code !== "string" || !/^[a-z][a-z0-9_]*$/.test(error.code) || typeof error.message !== "string") throw new Error();
-      } catch {
-        problems.push(`${what}: ${res.status} not in the error shape: ${res.body.slice(0, 120)}`);
+  const stats = await runLoad(
+    client,
+    count,
+    16,
+    (i) => requests[i]!,
+    (i, res) => {
+      const req = requests[i]!;
+      const what = `${req.method} ${req.path.slice(0, 80)}`;
+      if (res instanceof Error) return void problems.push(`${what}: no answer (${res.message})`);
+      if (res.status >= 500) problems.push(`${what}: ${res.status} ${res.body.slice(0, 120)}`);
+      if (res.status >= 400) {
+        try {
+          const { error } = JSON.parse(res.body) as { error?: { code?: unknown; message?: unknown } };
+          if (
+            typeof error?.code !== "string" ||
+            !/^[a-z][a-z0-9_]*$/.test(error.code) ||
+            typeof error.message !== "string"
+          )
+            throw new Error();
+        } catch {
+          problems.push(`${what}: ${res.status} not in the error shape: ${res.body.slice(0, 120)}`);
+        }
+      } else if (req.method !== "GET") {
+        problems.push(`${what}: ${res.status} accepted input it should refuse: ${res.body.slice(0, 120)}`);
       }
-    } else if (req.method !== "GET") {
-      problems.push(`${what}: ${res.status} accepted input it should refuse: ${res.body.slice(0, 120)}`);
-    }
-  });
+    },
+  );
   const after = await snapshot(client, tenants, adminToken);
   if (after !== before) problems.push("the data changed during the fuzz pass");
   return { requests: count, statuses: stats.statuses, problems };

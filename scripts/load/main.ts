@@ -5,7 +5,7 @@
 import path from "node:path";
 import { type LoopbackClient, loopbackClient, runLoad } from "../bench/http-load.ts";
 import { runDirectory, startWorker, stopAllWorkers } from "../bench/local-worker.ts";
-import { type SentEvent, makeEvents, seededRandom, shuffle } from "../bench/postmark-events.ts";
+import { makeEvents, type SentEvent, seededRandom, shuffle } from "../bench/postmark-events.ts";
 import { type BenchTenant, createBenchTenant, webhookRequest } from "../bench/tenant.ts";
 import { fuzz } from "./fuzz.ts";
 import { compareWithSent } from "./outcome.ts";
@@ -27,7 +27,10 @@ function deliveries(runTag: string, seed: number) {
   const distinct = Math.round(WEBHOOKS / (1 + DUPLICATE_SHARE));
   const events = makeEvents(distinct, runTag, seed);
   const random = seededRandom(seed + 1);
-  const sends = [...events, ...Array.from({ length: WEBHOOKS - distinct }, () => events[Math.floor(random() * events.length)]!)];
+  const sends = [
+    ...events,
+    ...Array.from({ length: WEBHOOKS - distinct }, () => events[Math.floor(random() * events.length)]!),
+  ];
   return { events, sends: shuffle(sends, random) };
 }
 
@@ -38,15 +41,26 @@ interface Check {
 }
 
 /** Sends every delivery; returns the answers' statuses by index. */
-async function deliver(client: LoopbackClient, tenant: BenchTenant, sends: SentEvent[], onProgress?: (answered: number) => void) {
+async function deliver(
+  client: LoopbackClient,
+  tenant: BenchTenant,
+  sends: SentEvent[],
+  onProgress?: (answered: number) => void,
+) {
   const statuses = new Array<number>(sends.length).fill(0);
   const bodies = new Array<string>(sends.length).fill("");
   let answered = 0;
-  const stats = await runLoad(client, sends.length, CONCURRENCY, (i) => webhookRequest(tenant, sends[i]!.body), (i, res) => {
-    statuses[i] = res instanceof Error ? -1 : res.status;
-    bodies[i] = res instanceof Error ? res.message : res.body;
-    onProgress?.(++answered);
-  });
+  const stats = await runLoad(
+    client,
+    sends.length,
+    CONCURRENCY,
+    (i) => webhookRequest(tenant, sends[i]!.body),
+    (i, res) => {
+      statuses[i] = res instanceof Error ? -1 : res.status;
+      bodies[i] = res instanceof Error ? res.message : res.body;
+      onProgress?.(++answered);
+    },
+  );
   return { statuses, bodies, stats };
 }
 
@@ -58,10 +72,22 @@ async function cleanRun(client: LoopbackClient, adminToken: string, checks: Chec
   log(`${sends.length} webhooks (${events.length} distinct), ${CONCURRENCY} at a time ...`);
   const { statuses, bodies, stats } = await deliver(client, tenant, sends);
   const stored = bodies.filter((b) => b.includes('"stored"')).length;
-  checks.push({ name: "clean: zero 5xx, every answer 200", pass: count(statuses, (s) => s !== 200) === 0, detail: `${JSON.stringify(stats.statuses)} in ${stats.seconds.toFixed(1)} s (${Math.round(stats.requestsPerSecond)} req/s)` });
-  checks.push({ name: "clean: 'stored' answers == distinct events", pass: stored === events.length, detail: `${stored} of ${events.length}` });
+  checks.push({
+    name: "clean: zero 5xx, every answer 200",
+    pass: count(statuses, (s) => s !== 200) === 0,
+    detail: `${JSON.stringify(stats.statuses)} in ${stats.seconds.toFixed(1)} s (${Math.round(stats.requestsPerSecond)} req/s)`,
+  });
+  checks.push({
+    name: "clean: 'stored' answers == distinct events",
+    pass: stored === events.length,
+    detail: `${stored} of ${events.length}`,
+  });
   const problems = await compareWithSent(client, tenant, events);
-  checks.push({ name: "clean: report and suppression list == what was sent (none lost, none double counted)", pass: problems.length === 0, detail: problems.slice(0, 5).join("; ") || "exact" });
+  checks.push({
+    name: "clean: report and suppression list == what was sent (none lost, none double counted)",
+    pass: problems.length === 0,
+    detail: problems.slice(0, 5).join("; ") || "exact",
+  });
   return tenant;
 }
 
@@ -73,27 +99,60 @@ async function faultRun(client: LoopbackClient, adminToken: string, checks: Chec
   const { statuses, bodies } = await deliver(client, tenant, sends, (answered) => {
     if (!faultStarted && answered >= sends.length * FAULT_AFTER_SHARE) {
       faultStarted = true;
-      void client.send({ method: "POST", path: "/__load/faults", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ failForMs: FAULT_MS }) });
+      void client.send({
+        method: "POST",
+        path: "/__load/faults",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ failForMs: FAULT_MS }),
+      });
     }
   });
   const refused = count(statuses, (s) => s !== 200);
-  const not503 = statuses.filter((s, i) => s !== 200 && !(s === 503 && bodies[i]!.includes('"storage_unavailable"'))).length;
-  checks.push({ name: "faults: every failure answered 503 storage_unavailable (no 500, no hang)", pass: not503 === 0 && refused > 0, detail: `${refused} refused, ${not503} otherwise; ${count(statuses, (s) => s === 200)} answered 200` });
+  const not503 = statuses.filter(
+    (s, i) => s !== 200 && !(s === 503 && bodies[i]!.includes('"storage_unavailable"')),
+  ).length;
+  checks.push({
+    name: "faults: every failure answered 503 storage_unavailable (no 500, no hang)",
+    pass: not503 === 0 && refused > 0,
+    detail: `${refused} refused, ${not503} otherwise; ${count(statuses, (s) => s === 200)} answered 200`,
+  });
 
   // Every event answered 200 must be stored: read the stored addresses (each event has its own) after a pause.
   const answeredOk = new Set(sends.filter((_, i) => statuses[i] === 200).map((e) => e.email));
-  const csv = await client.send({ method: "GET", path: "/v1/suppressions.csv", headers: { Authorization: `Bearer ${tenant.token}` } });
-  const listed = new Set(csv.body.trim().split("\r\n").slice(1).map((line) => line.split(",")[0]!));
+  const csv = await client.send({
+    method: "GET",
+    path: "/v1/suppressions.csv",
+    headers: { Authorization: `Bearer ${tenant.token}` },
+  });
+  const listed = new Set(
+    csv.body
+      .trim()
+      .split("\r\n")
+      .slice(1)
+      .map((line) => line.split(",")[0]!),
+  );
   const missing = sends.filter((e) => answeredOk.has(e.email) && e.suppresses && !listed.has(e.email)).length;
-  checks.push({ name: "faults: every suppressing event answered 200 is on the list", pass: missing === 0, detail: `${missing} missing` });
+  checks.push({
+    name: "faults: every suppressing event answered 200 is on the list",
+    pass: missing === 0,
+    detail: `${missing} missing`,
+  });
 
   // Postmark retries what was refused: re-send each event that never got a 200.
   const retry = events.filter((e) => !answeredOk.has(e.email));
   log(`re-sending ${retry.length} refused events ...`);
   const again = await deliver(client, tenant, retry);
-  checks.push({ name: "faults: refused events succeed when re-sent", pass: count(again.statuses, (s) => s !== 200) === 0, detail: `${retry.length} re-sent, ${count(again.statuses, (s) => s === 200)} answered 200` });
+  checks.push({
+    name: "faults: refused events succeed when re-sent",
+    pass: count(again.statuses, (s) => s !== 200) === 0,
+    detail: `${retry.length} re-sent, ${count(again.statuses, (s) => s === 200)} answered 200`,
+  });
   const problems = await compareWithSent(client, tenant, events);
-  checks.push({ name: "faults: then report and list == what was sent (none lost, none double counted)", pass: problems.length === 0, detail: problems.slice(0, 5).join("; ") || "exact" });
+  checks.push({
+    name: "faults: then report and list == what was sent (none lost, none double counted)",
+    pass: problems.length === 0,
+    detail: problems.slice(0, 5).join("; ") || "exact",
+  });
   return tenant;
 }
 
@@ -107,7 +166,11 @@ async function main() {
   const checks: Check[] = [];
   let fuzzSummary = "";
   try {
-    const worker = await startWorker({ run, entry: path.join("scripts", "load", "worker", "fault-injecting-worker.ts"), vars: { LOAD_FAULT_INJECTION: "on" } });
+    const worker = await startWorker({
+      run,
+      entry: path.join("scripts", "load", "worker", "fault-injecting-worker.ts"),
+      vars: { LOAD_FAULT_INJECTION: "on" },
+    });
     const client = loopbackClient(worker.base, 256);
     try {
       const clean = await cleanRun(client, run.secrets.ADMIN_TOKEN, checks);
@@ -115,7 +178,11 @@ async function main() {
       log(`fuzz: ${FUZZ_REQUESTS} random and malformed requests ...`);
       const result = await fuzz(client, [clean, faults], run.secrets.ADMIN_TOKEN, FUZZ_REQUESTS, 5);
       fuzzSummary = JSON.stringify(result.statuses);
-      checks.push({ name: "fuzz: no 500, every error in the error shape, no change to data", pass: result.problems.length === 0, detail: result.problems.slice(0, 5).join("; ") || `${result.requests} requests: ${fuzzSummary}` });
+      checks.push({
+        name: "fuzz: no 500, every error in the error shape, no change to data",
+        pass: result.problems.length === 0,
+        detail: result.problems.slice(0, 5).join("; ") || `${result.requests} requests: ${fuzzSummary}`,
+      });
     } finally {
       client.close();
       await worker.stop();

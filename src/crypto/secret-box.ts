@@ -25,10 +25,12 @@ export class Keyring {
   /** Builds a keyring from raw 32-byte keys; the first is the current key. */
   static async fromRawKeys(rawKeys: Uint8Array[]): Promise<Keyring> {
     const keys = await Promise.all(
-      rawKeys.map(async (raw): Promise<KeyringKey> => ({
-        kid: await keyId(raw),
-        key: await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]),
-      })),
+      rawKeys.map(
+        async (raw): Promise<KeyringKey> => ({
+          kid: await keyId(raw),
+          key: await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]),
+        }),
+      ),
     );
     const [current] = keys;
     if (!current) throw new Error("a keyring needs at least one key");

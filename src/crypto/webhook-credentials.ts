@@ -10,10 +10,18 @@ const sealContext = (tenantId: string) => `postmark-webhook:${tenantId}`;
 export async function newWebhookCredential(keyring: Keyring, tenantId: string): Promise<StoredCredential> {
   const username = `postmark-${bytesToHex(randomBytes(4))}`;
   const password = bytesToBase64Url(randomBytes(32)); // URL-safe, so it fits in https://user:pass@host/
-  return { username, passwordHash: await sha256Hex(password), password: await keyring.seal(password, sealContext(tenantId)) };
+  return {
+    username,
+    passwordHash: await sha256Hex(password),
+    password: await keyring.seal(password, sealContext(tenantId)),
+  };
 }
 
-export async function revealPassword(keyring: Keyring, tenantId: string, credential: StoredCredential): Promise<string> {
+export async function revealPassword(
+  keyring: Keyring,
+  tenantId: string,
+  credential: StoredCredential,
+): Promise<string> {
   return keyring.open(credential.password, sealContext(tenantId));
 }
 
@@ -27,7 +35,10 @@ export async function matchesAny(
   const candidates = live.length > 0 ? live : [{ username: "", passwordHash: "" }];
   const checks = await Promise.all(
     candidates.map(async (c) => {
-      const [user, password] = await Promise.all([constantTimeEqual(given.username, c.username), constantTimeEqual(givenHash, c.passwordHash)]);
+      const [user, password] = await Promise.all([
+        constantTimeEqual(given.username, c.username),
+        constantTimeEqual(givenHash, c.passwordHash),
+      ]);
       return user && password;
     }),
   );

@@ -1,7 +1,8 @@
 // The dashboard's one HTML document. It holds no tenant data: /assets/app.js signs in with a token kept in
 // sessionStorage and fills each view by fetching the JSON API, exactly as an external dashboard would.
-import type { Child } from "hono/jsx";
+
 import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
 
 const REASONS: [string, string][] = [
   ["", "All reasons"],
@@ -12,12 +13,25 @@ const REASONS: [string, string][] = [
 ];
 
 /** A labelled input with a hint and an error line the script fills from the API's `fields`. */
-function Field(props: { id: string; label: string; hint?: Child; type?: string; value?: string; autocomplete?: string; form?: string; inputmode?: "numeric" | "email" }) {
+function Field(props: {
+  id: string;
+  label: string;
+  hint?: Child;
+  type?: string;
+  value?: string;
+  autocomplete?: string;
+  form?: string;
+  inputmode?: "numeric" | "email";
+}) {
   const described = [props.hint ? `${props.id}-hint` : "", `${props.id}-error`].filter(Boolean).join(" ");
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
-      {props.hint ? <p class="hint" id={`${props.id}-hint`}>{props.hint}</p> : null}
+      {props.hint ? (
+        <p class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
       <input
         id={props.id}
         name={props.id.replace(/^[a-z]+-/, "")}
@@ -36,14 +50,18 @@ function Field(props: { id: string; label: string; hint?: Child; type?: string; 
 function View(props: { id: string; title: string; children: Child }) {
   return (
     <section id={`view-${props.id}`} class="view" aria-labelledby={`${props.id}-title`} hidden>
-      <h1 id={`${props.id}-title`} tabindex={-1}>{props.title}</h1>
+      <h1 id={`${props.id}-title`} tabindex={-1}>
+        {props.title}
+      </h1>
       {props.children}
     </section>
   );
 }
 
 /** A live region for a view's outcome: errors as alerts, successes as status. */
-const Notice = (props: { id: string }) => <div id={props.id} class="notice" role="status" aria-live="polite" hidden></div>;
+const Notice = (props: { id: string }) => (
+  <div id={props.id} class="notice" role="status" aria-live="polite" hidden></div>
+);
 
 export function DashboardPage() {
   return (
@@ -58,25 +76,41 @@ export function DashboardPage() {
           <script type="module" src="/assets/app.js"></script>
         </head>
         <body>
-          <a class="skip" href="#main">Skip to content</a>
+          <a class="skip" href="#main">
+            Skip to content
+          </a>
           <header class="top">
             <p class="brand">Postmark edge</p>
             <nav aria-label="Dashboard" id="nav" hidden>
               <ul>
-                <li><a href="#settings">Email settings</a></li>
-                <li><a href="#webhook">Callback URL</a></li>
-                <li><a href="#report">Email report</a></li>
-                <li><a href="#suppressions">Suppression list</a></li>
+                <li>
+                  <a href="#settings">Email settings</a>
+                </li>
+                <li>
+                  <a href="#webhook">Callback URL</a>
+                </li>
+                <li>
+                  <a href="#report">Email report</a>
+                </li>
+                <li>
+                  <a href="#suppressions">Suppression list</a>
+                </li>
               </ul>
             </nav>
-            <button type="button" id="sign-out" class="secondary" hidden>Sign out</button>
+            <button type="button" id="sign-out" class="secondary" hidden>
+              Sign out
+            </button>
           </header>
 
           <main id="main">
-            <noscript><p class="notice error">The dashboard needs JavaScript: turn it on for this site.</p></noscript>
+            <noscript>
+              <p class="notice error">The dashboard needs JavaScript: turn it on for this site.</p>
+            </noscript>
 
             <View id="signin" title="Sign in">
-              <p>Paste your tenant access token. It stays in this browser tab only and is forgotten when you close it.</p>
+              <p>
+                Paste your tenant access token. It stays in this browser tab only and is forgotten when you close it.
+              </p>
               <form id="signin-form" novalidate>
                 <Field id="signin-token" label="Access token" type="password" />
                 <button type="submit">Sign in</button>
@@ -85,7 +119,10 @@ export function DashboardPage() {
             </View>
 
             <View id="settings" title="Integrate Email → Postmark">
-              <p>Mail from your platform is sent through Postmark over SMTP with STARTTLS. Enter your Postmark server's settings.</p>
+              <p>
+                Mail from your platform is sent through Postmark over SMTP with STARTTLS. Enter your Postmark server's
+                settings.
+              </p>
               <form id="settings-form" novalidate>
                 <div class="field">
                   <label for="settings-provider">Provider</label>
@@ -106,13 +143,26 @@ export function DashboardPage() {
                   hint="Postmark: Servers → your server → API Tokens. Not set yet."
                 />
                 <div class="row">
-                  <Field id="settings-fromEmail" label="From address" type="email" autocomplete="email" hint="A confirmed Sender Signature or an address on a verified domain." />
+                  <Field
+                    id="settings-fromEmail"
+                    label="From address"
+                    type="email"
+                    autocomplete="email"
+                    hint="A confirmed Sender Signature or an address on a verified domain."
+                  />
                   <Field id="settings-fromName" label="From name (optional)" />
                 </div>
-                <Field id="settings-messageStream" label="Message stream" value="outbound" hint="The Postmark message stream id; transactional mail usually uses outbound." />
+                <Field
+                  id="settings-messageStream"
+                  label="Message stream"
+                  value="outbound"
+                  hint="The Postmark message stream id; transactional mail usually uses outbound."
+                />
                 <div class="actions">
                   <button type="submit">Save</button>
-                  <button type="button" id="open-test" class="secondary">Send a test email</button>
+                  <button type="button" id="open-test" class="secondary">
+                    Send a test email
+                  </button>
                 </div>
                 <p id="settings-last-test" class="hint" hidden></p>
               </form>
@@ -120,24 +170,44 @@ export function DashboardPage() {
             </View>
 
             <View id="webhook" title="Callback URL for bounces">
-              <p>Postmark tells this service about bounces, spam complaints and unsubscribes through this URL, so those addresses stop receiving mail.</p>
+              <p>
+                Postmark tells this service about bounces, spam complaints and unsubscribes through this URL, so those
+                addresses stop receiving mail.
+              </p>
               <div class="field">
                 <label for="webhook-url">Callback URL (with its credentials)</label>
                 <div class="copy">
                   <input id="webhook-url" type="text" readonly spellcheck={false} />
-                  <button type="button" id="webhook-copy">Copy</button>
+                  <button type="button" id="webhook-copy">
+                    Copy
+                  </button>
                 </div>
               </div>
               <h2>Paste it in Postmark</h2>
               <ol class="steps">
-                <li>In Postmark, open <strong>Servers</strong>, then your server.</li>
-                <li>Open <strong>Settings → Webhooks</strong>, choose <strong>Add webhook</strong> and the <strong>Outbound</strong> message stream (the one in your email settings).</li>
-                <li>Paste the URL above as the <strong>Webhook URL</strong>.</li>
-                <li>Tick the triggers <strong>Bounce</strong>, <strong>Spam Complaint</strong> and <strong>Subscription Change</strong>, then save.</li>
+                <li>
+                  In Postmark, open <strong>Servers</strong>, then your server.
+                </li>
+                <li>
+                  Open <strong>Settings → Webhooks</strong>, choose <strong>Add webhook</strong> and the{" "}
+                  <strong>Outbound</strong> message stream (the one in your email settings).
+                </li>
+                <li>
+                  Paste the URL above as the <strong>Webhook URL</strong>.
+                </li>
+                <li>
+                  Tick the triggers <strong>Bounce</strong>, <strong>Spam Complaint</strong> and{" "}
+                  <strong>Subscription Change</strong>, then save.
+                </li>
               </ol>
               <h2>Rotate the credentials</h2>
-              <p>If the URL was shared by mistake, make new credentials. The old ones keep working for 24 hours, long enough to paste the new URL in Postmark.</p>
-              <button type="button" id="webhook-rotate" class="secondary">Rotate credentials…</button>
+              <p>
+                If the URL was shared by mistake, make new credentials. The old ones keep working for 24 hours, long
+                enough to paste the new URL in Postmark.
+              </p>
+              <button type="button" id="webhook-rotate" class="secondary">
+                Rotate credentials…
+              </button>
               <Notice id="webhook-notice" />
             </View>
 
@@ -158,22 +228,42 @@ export function DashboardPage() {
               <Notice id="report-notice" />
               <div id="report-body" hidden>
                 <dl class="stats">
-                  <div><dt>Bounces</dt><dd id="report-total">0</dd></div>
-                  <div><dt>Spam complaints</dt><dd id="report-spam">0</dd></div>
-                  <div><dt>Currently suppressed</dt><dd id="report-suppressed">0</dd></div>
+                  <div>
+                    <dt>Bounces</dt>
+                    <dd id="report-total">0</dd>
+                  </div>
+                  <div>
+                    <dt>Spam complaints</dt>
+                    <dd id="report-spam">0</dd>
+                  </div>
+                  <div>
+                    <dt>Currently suppressed</dt>
+                    <dd id="report-suppressed">0</dd>
+                  </div>
                 </dl>
                 <h2>Bounces per day</h2>
                 <figure id="report-chart" class="chart"></figure>
                 <h2>By type</h2>
                 <table class="table">
-                  <thead><tr><th scope="col">Type</th><th scope="col" class="num">Bounces</th></tr></thead>
+                  <thead>
+                    <tr>
+                      <th scope="col">Type</th>
+                      <th scope="col" class="num">
+                        Bounces
+                      </th>
+                    </tr>
+                  </thead>
                   <tbody id="report-types"></tbody>
                 </table>
               </div>
             </View>
 
             <View id="suppressions" title="Suppression list">
-              <p>Addresses on this list are not mailed. Postmark's bounces and complaints add them; you can add and reactivate addresses here.</p>
+              <p>
+                Addresses on this list are not mailed. Postmark's bounces and complaints add them; you can add and
+                reactivate addresses here.
+              </p>
+              {/* biome-ignore lint/a11y/useSemanticElements: <search> is newer than the browsers a dashboard must serve */}
               <form id="suppressions-filter" class="inline-form" role="search" novalidate>
                 <div class="field">
                   <label for="suppressions-email">Search addresses</label>
@@ -182,11 +272,15 @@ export function DashboardPage() {
                 <div class="field">
                   <label for="suppressions-reason">Reason</label>
                   <select id="suppressions-reason" name="reason">
-                    {REASONS.map(([value, label]) => <option value={value}>{label}</option>)}
+                    {REASONS.map(([value, label]) => (
+                      <option value={value}>{label}</option>
+                    ))}
                   </select>
                 </div>
                 <button type="submit">Search</button>
-                <button type="button" id="suppressions-export" class="secondary">Export CSV</button>
+                <button type="button" id="suppressions-export" class="secondary">
+                  Export CSV
+                </button>
               </form>
               <Notice id="suppressions-notice" />
               <table class="table" id="suppressions-table">
@@ -197,21 +291,35 @@ export function DashboardPage() {
                     <th scope="col">Reason</th>
                     <th scope="col">Since</th>
                     <th scope="col">Details</th>
-                    <th scope="col"><span class="visually-hidden">Action</span></th>
+                    <th scope="col">
+                      <span class="visually-hidden">Action</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody id="suppressions-rows"></tbody>
               </table>
-              <p id="suppressions-empty" hidden>No suppressed addresses match.</p>
+              <p id="suppressions-empty" hidden>
+                No suppressed addresses match.
+              </p>
               <div class="actions">
-                <button type="button" id="suppressions-prev" class="secondary" disabled>Previous page</button>
-                <button type="button" id="suppressions-next" class="secondary" disabled>Next page</button>
+                <button type="button" id="suppressions-prev" class="secondary" disabled>
+                  Previous page
+                </button>
+                <button type="button" id="suppressions-next" class="secondary" disabled>
+                  Next page
+                </button>
               </div>
               <h2>Add addresses</h2>
               <form id="suppressions-add" novalidate>
                 <div class="field">
                   <label for="suppressions-add-emails">Addresses, one per line</label>
-                  <textarea id="suppressions-add-emails" name="emails" rows={3} spellcheck={false} aria-describedby="suppressions-add-emails-error"></textarea>
+                  <textarea
+                    id="suppressions-add-emails"
+                    name="emails"
+                    rows={3}
+                    spellcheck={false}
+                    aria-describedby="suppressions-add-emails-error"
+                  ></textarea>
                   <p class="field-error" id="suppressions-add-emails-error" hidden></p>
                 </div>
                 <button type="submit">Add to the list</button>
@@ -230,8 +338,12 @@ export function DashboardPage() {
               </div>
               <div id="test-result" class="notice" role="status" aria-live="polite" hidden></div>
               <div class="actions">
-                <button type="submit" id="test-send">Send</button>
-                <button type="button" id="test-close" class="secondary">Close</button>
+                <button type="submit" id="test-send">
+                  Send
+                </button>
+                <button type="button" id="test-close" class="secondary">
+                  Close
+                </button>
               </div>
             </form>
           </dialog>
@@ -241,8 +353,12 @@ export function DashboardPage() {
               <h2 id="confirm-title">Are you sure?</h2>
               <p id="confirm-text"></p>
               <div class="actions">
-                <button type="submit" value="yes" id="confirm-yes">Confirm</button>
-                <button type="submit" value="no" class="secondary" autofocus>Cancel</button>
+                <button type="submit" value="yes" id="confirm-yes">
+                  Confirm
+                </button>
+                <button type="submit" value="no" class="secondary" autofocus>
+                  Cancel
+                </button>
               </div>
             </form>
           </dialog>

@@ -42,7 +42,10 @@ const toSettings = (row: EmailSettingsRow): EmailSettings => ({
 });
 
 export async function getEmailSettings(db: D1Database, tenantId: string): Promise<EmailSettings | null> {
-  const row = await db.prepare("SELECT * FROM email_settings WHERE tenant_id = ?1").bind(tenantId).first<EmailSettingsRow>();
+  const row = await db
+    .prepare("SELECT * FROM email_settings WHERE tenant_id = ?1")
+    .bind(tenantId)
+    .first<EmailSettingsRow>();
   return row ? toSettings(row) : null;
 }
 
@@ -59,8 +62,18 @@ export async function saveEmailSettings(db: D1Database, s: EmailSettings): Promi
          api_key_kid = excluded.api_key_kid, api_key_last4 = excluded.api_key_last4, updated_at = excluded.updated_at`,
     )
     .bind(
-      s.tenantId, s.provider, s.host, s.port, s.fromEmail, s.fromName, s.messageStream,
-      s.apiKey.ciphertext, s.apiKey.iv, s.apiKey.kid, s.apiKeyLast4, s.updatedAt,
+      s.tenantId,
+      s.provider,
+      s.host,
+      s.port,
+      s.fromEmail,
+      s.fromName,
+      s.messageStream,
+      s.apiKey.ciphertext,
+      s.apiKey.iv,
+      s.apiKey.kid,
+      s.apiKeyLast4,
+      s.updatedAt,
     )
     .run();
 }

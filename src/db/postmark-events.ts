@@ -21,7 +21,12 @@ const RANK = { reactivate: "0", suppress: "1" } as const;
  * `DB.batch` (a transaction), alone or after other events' statements. Storing an event twice, or in
  * any order relative to others, ends in the same state.
  */
-export function eventStatements(db: D1Database, tenantId: string, event: PostmarkEvent, receipt: Receipt): D1PreparedStatement[] {
+export function eventStatements(
+  db: D1Database,
+  tenantId: string,
+  event: PostmarkEvent,
+  receipt: Receipt,
+): D1PreparedStatement[] {
   const occurredAt = event.occurredAt ?? receipt.receivedAt;
   const statements = [
     db
@@ -32,8 +37,20 @@ export function eventStatements(db: D1Database, tenantId: string, event: Postmar
          ON CONFLICT (tenant_id, event_key) DO NOTHING`,
       )
       .bind(
-        tenantId, event.key, receipt.id, event.kind, event.type, event.effect, event.stream, event.email, event.bounceId,
-        event.messageId, occurredAt, occurredAt.slice(0, 10), receipt.receivedAt, receipt.payload,
+        tenantId,
+        event.key,
+        receipt.id,
+        event.kind,
+        event.type,
+        event.effect,
+        event.stream,
+        event.email,
+        event.bounceId,
+        event.messageId,
+        occurredAt,
+        occurredAt.slice(0, 10),
+        receipt.receivedAt,
+        receipt.payload,
       ),
   ];
   if (event.email !== null && event.effect !== "count") {

@@ -9,7 +9,13 @@ export interface BounceReport {
 }
 
 /** Bounces and spam complaints per day and type between two UTC dates (inclusive), and the current list size. */
-export async function bounceReport(db: D1Database, tenantId: string, from: string, to: string, stream: string | null): Promise<BounceReport> {
+export async function bounceReport(
+  db: D1Database,
+  tenantId: string,
+  from: string,
+  to: string,
+  stream: string | null,
+): Promise<BounceReport> {
   const [events, current] = await db.batch([
     db
       .prepare(
@@ -19,7 +25,9 @@ export async function bounceReport(db: D1Database, tenantId: string, from: strin
       )
       .bind(tenantId, from, to, stream),
     db
-      .prepare("SELECT count(*) AS n FROM suppressions WHERE tenant_id = ?1 AND suppressed = 1 AND (?2 IS NULL OR stream = ?2)")
+      .prepare(
+        "SELECT count(*) AS n FROM suppressions WHERE tenant_id = ?1 AND suppressed = 1 AND (?2 IS NULL OR stream = ?2)",
+      )
       .bind(tenantId, stream),
   ]);
   const report: BounceReport = { total: 0, byType: {}, byDay: [], spamComplaints: 0, suppressed: 0 };
@@ -33,7 +41,11 @@ export async function bounceReport(db: D1Database, tenantId: string, from: strin
     report.byType[row.type] = (report.byType[row.type] ?? 0) + row.n;
     perDay.set(row.day, (perDay.get(row.day) ?? 0) + row.n);
   }
-  for (let day = new Date(`${from}T00:00:00Z`); day.toISOString().slice(0, 10) <= to; day.setUTCDate(day.getUTCDate() + 1)) {
+  for (
+    let day = new Date(`${from}T00:00:00Z`);
+    day.toISOString().slice(0, 10) <= to;
+    day.setUTCDate(day.getUTCDate() + 1)
+  ) {
     const date = day.toISOString().slice(0, 10);
     report.byDay.push({ date, count: perDay.get(date) ?? 0 });
   }

@@ -52,9 +52,16 @@ export async function findSuppression(
     .first<{ reason: string }>();
 }
 
-export async function getSuppression(db: D1Database, tenantId: string, stream: string, email: string): Promise<Suppression | null> {
+export async function getSuppression(
+  db: D1Database,
+  tenantId: string,
+  stream: string,
+  email: string,
+): Promise<Suppression | null> {
   const row = await db
-    .prepare(`SELECT ${COLUMNS} FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1`)
+    .prepare(
+      `SELECT ${COLUMNS} FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1`,
+    )
     .bind(tenantId, email, stream)
     .first<SuppressionRow>();
   return row ? toSuppression(row) : null;
@@ -74,7 +81,12 @@ export function postmarkChangeStatement(
     tenantId: string;
     email: string;
     stream: string;
-    suppression: { reason: SuppressionReason; bounceType: string | null; details: string | null; canReactivate: boolean } | null;
+    suppression: {
+      reason: SuppressionReason;
+      bounceType: string | null;
+      details: string | null;
+      canReactivate: boolean;
+    } | null;
     suppressedAt: string;
     version: string;
     updatedAt: string;
@@ -103,9 +115,19 @@ export function postmarkChangeStatement(
                  excluded.reason IS 'spam_complaint' OR excluded.version > suppressions.version)`,
     )
     .bind(
-      change.tenantId, change.email, change.stream, s ? 1 : 0, s?.reason ?? null,
-      s ? change.suppressedAt : null, s?.bounceType ?? null, s?.details ?? null, s && !s.canReactivate ? 0 : 1,
-      change.version, change.updatedAt, change.eventKey, change.receiptId,
+      change.tenantId,
+      change.email,
+      change.stream,
+      s ? 1 : 0,
+      s?.reason ?? null,
+      s ? change.suppressedAt : null,
+      s?.bounceType ?? null,
+      s?.details ?? null,
+      s && !s.canReactivate ? 0 : 1,
+      change.version,
+      change.updatedAt,
+      change.eventKey,
+      change.receiptId,
     );
 }
 
@@ -153,7 +175,9 @@ export async function reactivateSuppression(
       )
       .bind(tenantId, email, stream, now.version, now.iso),
     db
-      .prepare("SELECT can_reactivate FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1")
+      .prepare(
+        "SELECT can_reactivate FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1",
+      )
       .bind(tenantId, email, stream),
   ]);
   if (updated!.results.length > 0) return "reactivated";
@@ -204,7 +228,15 @@ export async function listSuppressions(
     )
     // The first page starts after ('', ''), before every address: one form of the condition, so SQLite
     // seeks the primary key to the cursor instead of scanning the tenant's rows from the start each page.
-    .bind(tenantId, filter.email ?? null, filter.reason ?? null, filter.stream ?? null, after?.[0] ?? "", after?.[1] ?? "", limit)
+    .bind(
+      tenantId,
+      filter.email ?? null,
+      filter.reason ?? null,
+      filter.stream ?? null,
+      after?.[0] ?? "",
+      after?.[1] ?? "",
+      limit,
+    )
     .all<SuppressionRow>();
   return results.map(toSuppression);
 }
@@ -219,13 +251,32 @@ export interface SuppressionChange {
 }
 
 /** Changes of the tenant's suppression states after `since`, oldest first. */
-export async function listChanges(db: D1Database, tenantId: string, since: number, limit: number): Promise<SuppressionChange[]> {
+export async function listChanges(
+  db: D1Database,
+  tenantId: string,
+  since: number,
+  limit: number,
+): Promise<SuppressionChange[]> {
   const { results } = await db
     .prepare(
       `SELECT seq, email, stream, suppressed, reason, changed_at FROM suppression_changes
        WHERE tenant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`,
     )
     .bind(tenantId, since, limit)
-    .all<{ seq: number; email: string; stream: string; suppressed: number; reason: SuppressionReason | null; changed_at: string }>();
-  return results.map((r) => ({ seq: r.seq, email: r.email, stream: r.stream, suppressed: r.suppressed === 1, reason: r.reason, changedAt: r.changed_at }));
+    .all<{
+      seq: number;
+      email: string;
+      stream: string;
+      suppressed: number;
+      reason: SuppressionReason | null;
+      changed_at: string;
+    }>();
+  return results.map((r) => ({
+    seq: r.seq,
+    email: r.email,
+    stream: r.stream,
+    suppressed: r.suppressed === 1,
+    reason: r.reason,
+    changedAt: r.changed_at,
+  }));
 }

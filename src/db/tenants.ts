@@ -34,14 +34,18 @@ export async function createTenant(db: D1Database, name: string): Promise<Tenant
   const tenant: Tenant = { id: crypto.randomUUID(), name, createdAt: new Date().toISOString() };
   const { issued, statement } = await tokenInsert(db, tenant.id, tenant.createdAt);
   await db.batch([
-    db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)").bind(tenant.id, name, tenant.createdAt),
+    db
+      .prepare("INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)")
+      .bind(tenant.id, name, tenant.createdAt),
     statement,
   ]);
   return { ...tenant, token: issued };
 }
 
 export async function listTenants(db: D1Database): Promise<Tenant[]> {
-  const { results } = await db.prepare("SELECT id, name, created_at FROM tenants ORDER BY created_at, id").all<TenantRow>();
+  const { results } = await db
+    .prepare("SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
+    .all<TenantRow>();
   return results.map(toTenant);
 }
 

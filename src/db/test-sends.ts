@@ -17,7 +17,12 @@ export const SENT = "sent";
  * Counting and inserting in one statement keeps the limit exact under concurrent requests and across
  * isolates (D1 runs one write at a time). Returns the attempt id, or null when rate limited.
  */
-export async function startTestSend(db: D1Database, tenantId: string, recipient: string, now = new Date()): Promise<string | null> {
+export async function startTestSend(
+  db: D1Database,
+  tenantId: string,
+  recipient: string,
+  now = new Date(),
+): Promise<string | null> {
   const id = crypto.randomUUID();
   const minuteAgo = new Date(now.getTime() - 60_000).toISOString();
   const result = await db
@@ -39,7 +44,12 @@ export interface TestSendResult {
   elapsedMs: number | null;
 }
 
-export async function finishTestSend(db: D1Database, tenantId: string, id: string, result: TestSendResult): Promise<void> {
+export async function finishTestSend(
+  db: D1Database,
+  tenantId: string,
+  id: string,
+  result: TestSendResult,
+): Promise<void> {
   await db
     .prepare(
       `UPDATE test_sends SET outcome = ?3, host = ?4, port = ?5, elapsed_ms = ?6, finished_at = ?7

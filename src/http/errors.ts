@@ -17,7 +17,11 @@ export class ApiError extends Error {
 }
 
 export const unauthorized = () =>
-  new ApiError(401, "unauthorized", "Missing or invalid credentials: send a valid token as 'Authorization: Bearer <token>'.");
+  new ApiError(
+    401,
+    "unauthorized",
+    "Missing or invalid credentials: send a valid token as 'Authorization: Bearer <token>'.",
+  );
 
 export const notFound = (what = "This resource") => new ApiError(404, "not_found", `${what} was not found.`);
 
@@ -66,9 +70,17 @@ export function handleError(err: unknown, c: Context) {
   if (err instanceof HTTPException) {
     if (err.status === 413) return errorResponse(c, payloadTooLarge());
     const status = err.status as ContentfulStatusCode;
-    return errorResponse(c, new ApiError(status, status === 401 ? "unauthorized" : "bad_request", "The request was refused."));
+    return errorResponse(
+      c,
+      new ApiError(status, status === 401 ? "unauthorized" : "bad_request", "The request was refused."),
+    );
   }
   // Log the name and message only: a stack or request dump could carry secrets.
-  console.error(`unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-  return errorResponse(c, new ApiError(500, "internal_error", "Something went wrong on our side; try again in a moment."));
+  console.error(
+    `unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+  );
+  return errorResponse(
+    c,
+    new ApiError(500, "internal_error", "Something went wrong on our side; try again in a moment."),
+  );
 }

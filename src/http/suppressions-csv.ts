@@ -20,17 +20,20 @@ export function suppressionsCsv(
   const encoder = new TextEncoder();
   let after: ListPosition | null = null;
   let started = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!started) {
-        started = true;
-        controller.enqueue(encoder.encode(`${HEADER}\r\n`));
-      }
-      const rows = await page(after);
-      if (rows.length > 0) controller.enqueue(encoder.encode(rows.map((r) => `${csvRow(r)}\r\n`).join("")));
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < pageSize) controller.close();
-      else after = [last.email, last.stream];
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!started) {
+          started = true;
+          controller.enqueue(encoder.encode(`${HEADER}\r\n`));
+        }
+        const rows = await page(after);
+        if (rows.length > 0) controller.enqueue(encoder.encode(rows.map((r) => `${csvRow(r)}\r\n`).join("")));
+        const last = rows[rows.length - 1];
+        if (!last || rows.length < pageSize) controller.close();
+        else after = [last.email, last.stream];
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }

@@ -25,7 +25,12 @@ export class WebhookCredentialCache {
   /** Whether `given` opens `tenantId`'s callback URL at `now`; throws when the credentials cannot be read. */
   async verify(tenantId: string, given: { username: string; password: string }, now: Date): Promise<boolean> {
     const copy = this.copies.get(tenantId);
-    if (copy && now.getTime() - copy.readAt < this.maxAgeMs && (await matchesAny(given, usableAt(copy.credentials, now)))) return true;
+    if (
+      copy &&
+      now.getTime() - copy.readAt < this.maxAgeMs &&
+      (await matchesAny(given, usableAt(copy.credentials, now)))
+    )
+      return true;
     const credentials = await this.read(tenantId, now);
     this.remember(tenantId, credentials, now);
     return matchesAny(given, usableAt(credentials, now));

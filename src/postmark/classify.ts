@@ -21,7 +21,12 @@ export interface PostmarkEvent {
   bounceId: string | null;
   messageId: string | null;
   /** Set when effect is "suppress". */
-  suppression: { reason: SuppressionReason; bounceType: string | null; details: string | null; canReactivate: boolean } | null;
+  suppression: {
+    reason: SuppressionReason;
+    bounceType: string | null;
+    details: string | null;
+    canReactivate: boolean;
+  } | null;
 }
 
 export type Classification = { action: "store"; event: PostmarkEvent } | { action: "ignore"; why: string };
@@ -54,7 +59,8 @@ const SUBSCRIPTION_REASONS: Record<string, SuppressionReason> = {
   HardBounce: "hard_bounce",
   SpamComplaint: "spam_complaint",
 };
-const manualSuppressionReason = (origin: string | null): SuppressionReason => (origin === "Recipient" ? "unsubscribe" : "manual");
+const manualSuppressionReason = (origin: string | null): SuppressionReason =>
+  origin === "Recipient" ? "unsubscribe" : "manual";
 
 const DEFAULT_STREAM = "outbound";
 const STREAM = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
@@ -83,14 +89,20 @@ function recordKind(p: Record<string, unknown>): EventKind | "ignore" | null {
 export function classifyEvent(p: Record<string, unknown>): Classification {
   const kind = recordKind(p);
   if (kind === null) return { action: "ignore", why: "not a Postmark event this service uses" };
-  if (kind === "ignore") return { action: "ignore", why: "deliveries, opens, clicks and inbound mail do not change suppressions" };
+  if (kind === "ignore")
+    return { action: "ignore", why: "deliveries, opens, clicks and inbound mail do not change suppressions" };
 
   const stream = typeof p.MessageStream === "string" && STREAM.test(p.MessageStream) ? p.MessageStream : DEFAULT_STREAM;
   const messageId = text(p.MessageID, 200);
   return kind === "subscription_change" ? subscriptionChange(p, stream, messageId) : bounce(p, kind, stream, messageId);
 }
 
-function bounce(p: Record<string, unknown>, recordKind: EventKind, stream: string, messageId: string | null): Classification {
+function bounce(
+  p: Record<string, unknown>,
+  recordKind: EventKind,
+  stream: string,
+  messageId: string | null,
+): Classification {
   const type = name(p.Type) ?? (recordKind === "spam_complaint" ? "SpamComplaint" : "Unknown");
   const kind: EventKind = recordKind === "spam_complaint" || type === "SpamComplaint" ? "spam_complaint" : "bounce";
   const rule = kind === "spam_complaint" ? BOUNCE_TYPES.SpamComplaint! : (BOUNCE_TYPES[type] ?? OTHER_BOUNCE_TYPE);
@@ -103,7 +115,9 @@ function bounce(p: Record<string, unknown>, recordKind: EventKind, stream: strin
     event: {
       kind,
       effect: suppresses ? "suppress" : "count",
-      key: id ? `${kind}:${id}` : `${kind}:${JSON.stringify([type, messageId, email, occurredAt ?? text(p.BouncedAt, 40), stream])}`,
+      key: id
+        ? `${kind}:${id}`
+        : `${kind}:${JSON.stringify([type, messageId, email, occurredAt ?? text(p.BouncedAt, 40), stream])}`,
       type,
       stream,
       email,
@@ -130,7 +144,9 @@ function subscriptionChange(p: Record<string, unknown>, stream: string, messageI
   const postmarkReason = name(p.SuppressionReason);
   const origin = name(p.Origin);
   const occurredAt = toUtcTimestamp(p.ChangedAt);
-  const reason = postmarkReason ? (SUBSCRIPTION_REASONS[postmarkReason] ?? manualSuppressionReason(origin)) : manualSuppressionReason(origin);
+  const reason = postmarkReason
+    ? (SUBSCRIPTION_REASONS[postmarkReason] ?? manualSuppressionReason(origin))
+    : manualSuppressionReason(origin);
   const suppresses = p.SuppressSending;
   return {
     action: "store",

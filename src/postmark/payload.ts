@@ -1,8 +1,6 @@
 // Reading a Postmark webhook body: JSON without losing the 64-bit bounce ID, and a trimmed copy for audit.
 
-export type WebhookBody =
-  | { kind: "object"; value: Record<string, unknown> }
-  | { kind: "invalid"; why: string };
+export type WebhookBody = { kind: "object"; value: Record<string, unknown> } | { kind: "invalid"; why: string };
 
 /** Content dumps above this many characters are not kept in the audit copy. */
 export const MAX_CONTENT_CHARS = 8 * 1024;
@@ -30,7 +28,8 @@ export function parseWebhookBody(text: string): WebhookBody {
     // A RangeError here is nesting deep enough to exhaust the stack: no Postmark event looks like that.
     return { kind: "invalid", why: err instanceof RangeError ? "is nested too deeply" : "is not valid JSON" };
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return { kind: "invalid", why: "is not a JSON object" };
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return { kind: "invalid", why: "is not a JSON object" };
   return { kind: "object", value: value as Record<string, unknown> };
 }
 

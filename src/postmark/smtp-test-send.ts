@@ -110,7 +110,11 @@ class GuardedMailer extends WorkerMailerSteps {
       // A line is judged as soon as it has its first 4 characters, so garbage without a newline fails fast too.
       const bad = [...complete, ...(partial.length >= 4 ? [partial] : [])].find((line) => !SMTP_REPLY_LINE.test(line));
       if (bad !== undefined || buffered.length > MAX_REPLY_CHARS) {
-        throw new SmtpSessionError({ kind: "garbage", step: this.step, received: sanitizeReply(bad ?? buffered, this.secrets).slice(0, 80) });
+        throw new SmtpSessionError({
+          kind: "garbage",
+          step: this.step,
+          received: sanitizeReply(bad ?? buffered, this.secrets).slice(0, 80),
+        });
       }
       const last = complete.at(-1);
       if (last === undefined || partial !== "" || /^\d{3}-/.test(last)) continue;
@@ -122,7 +126,10 @@ class GuardedMailer extends WorkerMailerSteps {
   /** Ends the session without waiting on the server; QUIT only as a courtesy after a delivered message. */
   hangUp(sayQuit: boolean): void {
     const close = () => void this.socket.close().catch(() => {});
-    if (!sayQuit) return close();
+    if (!sayQuit) {
+      close();
+      return;
+    }
     void Promise.race([this.writeLine("QUIT"), new Promise((resolve) => setTimeout(resolve, 250))])
       .catch(() => {})
       .finally(close);
@@ -138,7 +145,11 @@ export interface SmtpTarget {
 
 export type SmtpSendResult = { ok: true; elapsedMs: number } | { ok: false; failure: SmtpFailure; elapsedMs: number };
 
-export async function sendOverSmtp(target: SmtpTarget, email: EmailOptions, deadlineMs = SMTP_DEADLINE_MS): Promise<SmtpSendResult> {
+export async function sendOverSmtp(
+  target: SmtpTarget,
+  email: EmailOptions,
+  deadlineMs = SMTP_DEADLINE_MS,
+): Promise<SmtpSendResult> {
   const started = Date.now();
   const elapsed = () => Date.now() - started;
   // Forms in which the key crosses the wire, kept out of any reply we repeat.
@@ -159,12 +170,20 @@ export async function sendOverSmtp(target: SmtpTarget, email: EmailOptions, dead
       secrets,
     );
   } catch (err) {
-    return { ok: false, failure: { kind: "network", step: "connect", detail: sanitizeReply(String(err), secrets) }, elapsedMs: elapsed() };
+    return {
+      ok: false,
+      failure: { kind: "network", step: "connect", detail: sanitizeReply(String(err), secrets) },
+      elapsedMs: elapsed(),
+    };
   }
 
   let delivered = false;
   try {
-    await withDeadline(mailer.deliver(email), deadlineMs, () => new SmtpSessionError({ kind: "timeout", step: mailer.step, afterMs: deadlineMs }));
+    await withDeadline(
+      mailer.deliver(email),
+      deadlineMs,
+      () => new SmtpSessionError({ kind: "timeout", step: mailer.step, afterMs: deadlineMs }),
+    );
     delivered = true;
     return { ok: true, elapsedMs: elapsed() };
   } catch (err) {

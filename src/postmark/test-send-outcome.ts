@@ -21,7 +21,17 @@ export interface TestSendError {
 }
 
 /** The steps of the SMTP session, in order. */
-export type SmtpStep = "connect" | "greeting" | "ehlo" | "starttls" | "tls_ehlo" | "auth" | "mail_from" | "rcpt_to" | "data" | "message";
+export type SmtpStep =
+  | "connect"
+  | "greeting"
+  | "ehlo"
+  | "starttls"
+  | "tls_ehlo"
+  | "auth"
+  | "mail_from"
+  | "rcpt_to"
+  | "data"
+  | "message";
 
 export type SmtpFailure =
   /** The deadline passed while waiting in `step`. */
@@ -66,7 +76,11 @@ const WAITING_FOR: Record<SmtpStep, string> = {
 
 /** A server reply made safe to show: one line, printable, bounded, with any secret removed. */
 export function sanitizeReply(reply: string, secrets: readonly string[] = []): string {
-  let text = reply.replace(/\r?\n/g, " ").replace(/[^\x20-\x7e]/g, "?").replace(/\s+/g, " ").trim();
+  let text = reply
+    .replace(/\r?\n/g, " ")
+    .replace(/[^\x20-\x7e]/g, "?")
+    .replace(/\s+/g, " ")
+    .trim();
   for (const secret of secrets) if (secret) text = text.split(secret).join("[redacted]");
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
@@ -149,10 +163,18 @@ export function explainFailure(failure: SmtpFailure, target: SendTarget): TestSe
   }
 }
 
-function explainRejection(failure: Extract<SmtpFailure, { kind: "rejected" }>, target: SendTarget, server: string): TestSendError {
+function explainRejection(
+  failure: Extract<SmtpFailure, { kind: "rejected" }>,
+  target: SendTarget,
+  server: string,
+): TestSendError {
   const said = `${server} answered: ${failure.reply}`;
   if (failure.step === "starttls") {
-    return { code: "tls_unavailable", message: `${server} refused to start TLS, so the API key was not sent. ${said}`, hint: PORT_HINT };
+    return {
+      code: "tls_unavailable",
+      message: `${server} refused to start TLS, so the API key was not sent. ${said}`,
+      hint: PORT_HINT,
+    };
   }
   // 421 (closing) and other 4xx replies are temporary whatever the step.
   if (failure.code >= 400 && failure.code < 500) {

@@ -11,7 +11,14 @@ export function toUtcTimestamp(value: unknown): string | null {
   if (typeof value !== "string" || value.length > 40) return null;
   const m = ISO_8601.exec(value.trim());
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const fraction = (m[7] ?? "").padEnd(7, "0").slice(0, 7);
   let offsetMinutes = 0;
   const zone = m[8];
@@ -26,8 +33,11 @@ export function toUtcTimestamp(value: unknown): string | null {
   const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   // Reject dates that Date.UTC silently rolls over (Feb 30, 24:61...).
   if (
-    local.getUTCMonth() !== month - 1 || local.getUTCDate() !== day ||
-    local.getUTCHours() !== hour || local.getUTCMinutes() !== minute || local.getUTCSeconds() !== second
+    local.getUTCMonth() !== month - 1 ||
+    local.getUTCDate() !== day ||
+    local.getUTCHours() !== hour ||
+    local.getUTCMinutes() !== minute ||
+    local.getUTCSeconds() !== second
   ) {
     return null;
   }

@@ -1,6 +1,6 @@
 // "Integrate Email -> Postmark": the tenant's SMTP settings, with the API key sealed at rest.
 import { Hono } from "hono";
-import { type EmailSettings, deleteEmailSettings, getEmailSettings, saveEmailSettings } from "../db/email-settings";
+import { deleteEmailSettings, type EmailSettings, getEmailSettings, saveEmailSettings } from "../db/email-settings";
 import { type LastTestSend, lastTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
@@ -8,7 +8,11 @@ import { readJsonBody } from "../http/json-body";
 import { EmailSettingsInput } from "../schemas/email-settings";
 
 export const notConfigured = () =>
-  new ApiError(404, "not_configured", "Email is not set up yet: save the Postmark settings first (PUT /v1/email/settings).");
+  new ApiError(
+    404,
+    "not_configured",
+    "Email is not set up yet: save the Postmark settings first (PUT /v1/email/settings).",
+  );
 
 /**
  * The settings as the API shows them: never the key, only whether it is set and its last 4 characters;

@@ -2,8 +2,13 @@
 import { type Context, Hono } from "hono";
 import { basicCredentials, newWebhookCredential, revealPassword } from "../crypto/webhook-credentials";
 import { batchCommitterFor } from "../db/batch-commit";
-import { type Receipt, eventStatements, storeOutcome } from "../db/postmark-events";
-import { type StoredCredential, currentCredential, ensureCredential, rotateCredential } from "../db/webhook-credentials";
+import { eventStatements, type Receipt, storeOutcome } from "../db/postmark-events";
+import {
+  currentCredential,
+  ensureCredential,
+  rotateCredential,
+  type StoredCredential,
+} from "../db/webhook-credentials";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { invalidJson } from "../http/json-body";
@@ -13,7 +18,11 @@ import { auditCopy, parseWebhookBody } from "../postmark/payload";
 import { utcNow } from "../postmark/timestamps";
 
 const webhookUnauthorized = () =>
-  new ApiError(401, "unauthorized", "Missing or invalid webhook credentials: use the callback URL with credentials from GET /v1/email/webhook.");
+  new ApiError(
+    401,
+    "unauthorized",
+    "Missing or invalid webhook credentials: use the callback URL with credentials from GET /v1/email/webhook.",
+  );
 
 /** Any storage failure on the webhook is a 503, so that Postmark delivers the event again later. */
 const storageUnavailable = () =>
@@ -46,7 +55,12 @@ export const postmarkWebhookRoutes = new Hono<AppEnv>()
     // Created on first sight, so every tenant has a callback URL without an extra step.
     const credential =
       (await currentCredential(c.env.DB, tenantId)) ??
-      (await ensureCredential(c.env.DB, tenantId, await newWebhookCredential(c.get("config").keyring, tenantId), new Date()));
+      (await ensureCredential(
+        c.env.DB,
+        tenantId,
+        await newWebhookCredential(c.get("config").keyring, tenantId),
+        new Date(),
+      ));
     return c.json(await webhookView(c, credential));
   })
   .post("/v1/email/webhook/rotate", async (c) => {
@@ -58,7 +72,9 @@ export const postmarkWebhookRoutes = new Hono<AppEnv>()
   .post("/webhooks/postmark/:tenantId", async (c) => {
     const tenantId = c.req.param("tenantId");
     const given = basicCredentials(c.req.header("Authorization"));
-    const allowed = given ? await orUnavailable(webhookCredentialCacheFor(c.env.DB).verify(tenantId, given, new Date())) : false;
+    const allowed = given
+      ? await orUnavailable(webhookCredentialCacheFor(c.env.DB).verify(tenantId, given, new Date()))
+      : false;
     // Unknown tenant and wrong password give the same answer.
     if (!allowed) {
       c.header("WWW-Authenticate", 'Basic realm="postmark-webhook", charset="UTF-8"');
@@ -75,6 +91,8 @@ export const postmarkWebhookRoutes = new Hono<AppEnv>()
     // 200 only once the event is committed: anything else is a 5xx and Postmark retries. Committed
     // together with the events of concurrent requests, in one D1 batch (one round trip, one transaction).
     const statements = eventStatements(c.env.DB, tenantId, classified.event, receipt);
-    const results = await orUnavailable(batchCommitterFor(c.env.DB).commit(statements, (p) => c.executionCtx.waitUntil(p)));
+    const results = await orUnavailable(
+      batchCommitterFor(c.env.DB).commit(statements, (p) => c.executionCtx.waitUntil(p)),
+    );
     return c.json({ status: storeOutcome(results) });
   });

@@ -17,7 +17,8 @@ function utcDate(value: string): string | null {
   return timestamp ? timestamp.slice(0, 10) : null;
 }
 
-const daysBefore = (date: string, days: number) => new Date(Date.parse(date) - days * DAY_MS).toISOString().slice(0, 10);
+const daysBefore = (date: string, days: number) =>
+  new Date(Date.parse(date) - days * DAY_MS).toISOString().slice(0, 10);
 
 export const reportRoutes = new Hono<AppEnv>().get("/bounces", async (c) => {
   const query = validate(BounceReportQuery, c.req.query());
@@ -27,7 +28,8 @@ export const reportRoutes = new Hono<AppEnv>().get("/bounces", async (c) => {
   if (!to) problems.to = "must be a date such as 2026-11-26";
   if (!from && query.from !== undefined) problems.from = "must be a date such as 2026-11-26";
   if (from && to && from > to) problems.from = "must not be after to";
-  if (from && to && from <= to && daysBefore(to, MAX_DAYS - 1) > from) problems.from = `must be at most ${MAX_DAYS} days before to`;
+  if (from && to && from <= to && daysBefore(to, MAX_DAYS - 1) > from)
+    problems.from = `must be at most ${MAX_DAYS} days before to`;
   if (!from || !to || Object.keys(problems).length > 0) throw validationFailed(problems);
 
   const report = await bounceReport(c.env.DB, c.get("tenantId"), from, to, query.stream ?? null);

@@ -2,10 +2,10 @@
 import { Hono } from "hono";
 import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from "../crypto/encoding";
 import {
-  type ListPosition,
   addSuppressions,
   checkSuppressions,
   getSuppression,
+  type ListPosition,
   listChanges,
   listSuppressions,
   normaliseEmail,
@@ -16,7 +16,13 @@ import { ApiError, notFound, validationFailed } from "../http/errors";
 import { readJsonBody, validate } from "../http/json-body";
 import { suppressionsCsv } from "../http/suppressions-csv";
 import { toIsoMillis, utcNow } from "../postmark/timestamps";
-import { ChangesQuery, StreamQuery, SuppressionAddInput, SuppressionCheckInput, SuppressionListQuery } from "../schemas/suppressions";
+import {
+  ChangesQuery,
+  StreamQuery,
+  SuppressionAddInput,
+  SuppressionCheckInput,
+  SuppressionListQuery,
+} from "../schemas/suppressions";
 
 // base64url of UTF-8 JSON: addresses may hold any Unicode (btoa alone only takes Latin-1).
 const encodeCursor = (position: ListPosition) => bytesToBase64Url(utf8Bytes(JSON.stringify(position)));
@@ -24,8 +30,10 @@ const encodeCursor = (position: ListPosition) => bytesToBase64Url(utf8Bytes(JSON
 function decodeCursor(cursor: string): ListPosition {
   try {
     const bytes = base64UrlToBytes(cursor);
-    const position: unknown = bytes && JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
-    if (Array.isArray(position) && position.length === 2 && position.every((p) => typeof p === "string")) return position as ListPosition;
+    const position: unknown =
+      bytes && JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    if (Array.isArray(position) && position.length === 2 && position.every((p) => typeof p === "string"))
+      return position as ListPosition;
   } catch {
     // falls through to the 400
   }
@@ -47,12 +55,18 @@ export const suppressionRoutes = new Hono<AppEnv>()
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const items = await listSuppressions(c.env.DB, c.get("tenantId"), query, query.limit, after);
     const last = items[items.length - 1];
-    return c.json({ items, nextCursor: items.length === query.limit && last ? encodeCursor([last.email, last.stream]) : null });
+    return c.json({
+      items,
+      nextCursor: items.length === query.limit && last ? encodeCursor([last.email, last.stream]) : null,
+    });
   })
   .get("/suppressions.csv", (c) => {
     const query = validate(SuppressionListQuery, c.req.query());
     const pageSize = 1000;
-    const body = suppressionsCsv((after) => listSuppressions(c.env.DB, c.get("tenantId"), query, pageSize, after), pageSize);
+    const body = suppressionsCsv(
+      (after) => listSuppressions(c.env.DB, c.get("tenantId"), query, pageSize, after),
+      pageSize,
+    );
     return c.body(body, 200, {
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": 'attachment; filename="suppressions.csv"',
@@ -83,10 +97,20 @@ export const suppressionRoutes = new Hono<AppEnv>()
   })
   .delete("/suppressions/:email", async (c) => {
     const { stream } = validate(StreamQuery, c.req.query());
-    const result = await reactivateSuppression(c.env.DB, c.get("tenantId"), stream, emailParam(c.req.param("email")), apiNow("0"));
+    const result = await reactivateSuppression(
+      c.env.DB,
+      c.get("tenantId"),
+      stream,
+      emailParam(c.req.param("email")),
+      apiNow("0"),
+    );
     if (result === "not_suppressed") throw notFound("A suppression of this address");
     if (result === "cannot_reactivate") {
-      throw new ApiError(409, "cannot_reactivate", "This address cannot be reactivated: it reported your mail as spam (or Postmark cannot reactivate it).");
+      throw new ApiError(
+        409,
+        "cannot_reactivate",
+        "This address cannot be reactivated: it reported your mail as spam (or Postmark cannot reactivate it).",
+      );
     }
     return c.body(null, 204);
   });

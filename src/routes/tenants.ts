@@ -12,7 +12,16 @@ export const tenantRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const { name } = await readJsonBody(c, CreateTenantInput);
     const tenant = await createTenant(c.env.DB, name);
-    return c.json({ id: tenant.id, name: tenant.name, createdAt: tenant.createdAt, token: tenant.token.token, tokenId: tenant.token.id }, 201);
+    return c.json(
+      {
+        id: tenant.id,
+        name: tenant.name,
+        createdAt: tenant.createdAt,
+        token: tenant.token.token,
+        tokenId: tenant.token.id,
+      },
+      201,
+    );
   })
   .get("/", async (c) => c.json({ items: await listTenants(c.env.DB) }))
   .get("/:id", async (c) => {

@@ -1,20 +1,31 @@
 // "Send a test email": one message from the Worker over SMTP with STARTTLS, with the saved settings or with
 // settings sent along (not saved). Every attempt is audited; 10 a minute per tenant.
-import { Hono } from "hono";
+
 import type { Context } from "hono";
+import { Hono } from "hono";
 import { getEmailSettings } from "../db/email-settings";
 import { findSuppression } from "../db/suppressions";
-import { SENT, TEST_SENDS_PER_MINUTE, finishTestSend, startTestSend } from "../db/test-sends";
+import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
 import { SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
 import { composeTestEmail } from "../postmark/test-message";
-import { SENT_HINT, type TestSendError, explainFailure, notConfigured, recipientSuppressed } from "../postmark/test-send-outcome";
+import {
+  explainFailure,
+  notConfigured,
+  recipientSuppressed,
+  SENT_HINT,
+  type TestSendError,
+} from "../postmark/test-send-outcome";
 import { TestEmailInput } from "../schemas/test-email";
 
 export const rateLimited = () =>
-  new ApiError(429, "rate_limited", `At most ${TEST_SENDS_PER_MINUTE} test emails a minute can be sent: wait a minute and try again.`);
+  new ApiError(
+    429,
+    "rate_limited",
+    `At most ${TEST_SENDS_PER_MINUTE} test emails a minute can be sent: wait a minute and try again.`,
+  );
 
 /** The settings a test is sent with, the key opened. Lives only for the request. */
 interface SendSettings {
@@ -88,10 +99,18 @@ export const testEmailRoutes = new Hono<AppEnv>().post("/", async (c) => {
   const result = await sendOverSmtp(settings, message, smtpDeadlineMs(c.env));
   if (!result.ok) {
     const { host, port, fromEmail, messageStream } = settings;
-    return fail(explainFailure(result.failure, { host, port, fromEmail, messageStream, to: input.to }), result.elapsedMs);
+    return fail(
+      explainFailure(result.failure, { host, port, fromEmail, messageStream, to: input.to }),
+      result.elapsedMs,
+    );
   }
 
-  await finishTestSend(db, tenantId, attemptId, { outcome: SENT, host: settings.host, port: settings.port, elapsedMs: result.elapsedMs });
+  await finishTestSend(db, tenantId, attemptId, {
+    outcome: SENT,
+    host: settings.host,
+    port: settings.port,
+    elapsedMs: result.elapsedMs,
+  });
   return c.json({
     ok: true,
     to: input.to,

@@ -47,5 +47,8 @@ export const messageStream = v.pipe(
   v.string("must be a string"),
   v.regex(NO_LINE_BREAKS, "must not contain line breaks"),
   v.trim(),
-  v.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, "must be a message stream id such as outbound (letters, digits, - and _)"),
+  v.regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/,
+    "must be a message stream id such as outbound (letters, digits, - and _)",
+  ),
 );

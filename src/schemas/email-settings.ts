@@ -19,13 +19,19 @@ export const apiKey = v.pipe(
 );
 
 /** The body of PUT /v1/email/settings ("Integrate Email -> Postmark"). */
-export const EmailSettingsInput = v.object({
-  provider: v.optional(v.literal("postmark", 'must be "postmark", the only provider supported'), POSTMARK_DEFAULTS.provider),
-  host: v.optional(hostname, POSTMARK_DEFAULTS.host),
-  port: v.optional(port, POSTMARK_DEFAULTS.port),
-  fromEmail: emailAddress,
-  fromName: v.optional(v.nullable(singleLineText(100)), null),
-  messageStream: v.optional(messageStream, POSTMARK_DEFAULTS.messageStream),
-  apiKey: v.optional(apiKey),
-}, "must be an object with the settings fields (fromEmail, apiKey, ...)");
+export const EmailSettingsInput = v.object(
+  {
+    provider: v.optional(
+      v.literal("postmark", 'must be "postmark", the only provider supported'),
+      POSTMARK_DEFAULTS.provider,
+    ),
+    host: v.optional(hostname, POSTMARK_DEFAULTS.host),
+    port: v.optional(port, POSTMARK_DEFAULTS.port),
+    fromEmail: emailAddress,
+    fromName: v.optional(v.nullable(singleLineText(100)), null),
+    messageStream: v.optional(messageStream, POSTMARK_DEFAULTS.messageStream),
+    apiKey: v.optional(apiKey),
+  },
+  "must be an object with the settings fields (fromEmail, apiKey, ...)",
+);
 export type EmailSettingsInput = v.InferOutput<typeof EmailSettingsInput>;

@@ -34,7 +34,10 @@ export const StreamQuery = v.object({ stream });
 /** POST /v1/suppressions/check: any strings may be asked about; only suppressed ones come back. */
 export const SuppressionCheckInput = v.object({
   emails: v.pipe(
-    v.array(v.pipe(v.string("must be a string"), v.maxLength(320, "must be at most 320 characters")), "must be a list of addresses"),
+    v.array(
+      v.pipe(v.string("must be a string"), v.maxLength(320, "must be at most 320 characters")),
+      "must be a list of addresses",
+    ),
     v.maxLength(MAX_ADDRESSES, `must hold at most ${MAX_ADDRESSES} addresses`),
   ),
   stream,
@@ -53,7 +56,14 @@ export const SuppressionAddInput = v.object({
 
 /** GET /v1/suppressions/changes */
 export const ChangesQuery = v.object({
-  since: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/, "must be a nextSince value from an earlier answer (or 0)"), v.transform(Number)), "0"),
+  since: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,15}$/, "must be a nextSince value from an earlier answer (or 0)"),
+      v.transform(Number),
+    ),
+    "0",
+  ),
   limit: limit(100, 1000),
 });
 

@@ -2,14 +2,7 @@
 // the callback URL as Postmark would shows up in the report and on the list, and can be reactivated.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import {
-  browserSession,
-  createTenant,
-  postmarkEvent,
-  postToCallback,
-  screenshot,
-  signIn,
-} from "./harness";
+import { browserSession, createTenant, postmarkEvent, postToCallback, screenshot, signIn } from "./harness";
 
 const session = browserSession();
 let page: Page;
@@ -37,7 +30,14 @@ describe("callback URL", () => {
     const url = await callbackUrl();
     expect(url).toContain(`/webhooks/postmark/${tenant.id}`);
     const steps = await page.locator(".steps").textContent();
-    for (const words of ["Servers", "Settings → Webhooks", "Outbound", "Bounce", "Spam Complaint", "Subscription Change"]) {
+    for (const words of [
+      "Servers",
+      "Settings → Webhooks",
+      "Outbound",
+      "Bounce",
+      "Spam Complaint",
+      "Subscription Change",
+    ]) {
       expect(steps).toContain(words);
     }
 
@@ -58,7 +58,9 @@ describe("callback URL", () => {
     await expect.poll(() => page.locator("#webhook-notice").textContent()).toContain("New credentials made");
     const rotated = await page.getByLabel("Callback URL (with its credentials)").inputValue();
     expect(rotated).not.toBe(url);
-    expect((await postToCallback(rotated, postmarkEvent("hardBounce", { Email: "rotated@example.com" }))).status).toBe(200);
+    expect((await postToCallback(rotated, postmarkEvent("hardBounce", { Email: "rotated@example.com" }))).status).toBe(
+      200,
+    );
   });
 });
 
@@ -74,12 +76,17 @@ describe("a bounce through the callback URL", () => {
 
     const url = await callbackUrl();
     // Details is Postmark's text; markup in it must stay text on the page.
-    const bounce = postmarkEvent("hardBounce", { Email: "John@Example.com", Details: '<img src=x onerror="window.__xss=1">smtp;550 5.1.1 unknown user' });
+    const bounce = postmarkEvent("hardBounce", {
+      Email: "John@Example.com",
+      Details: '<img src=x onerror="window.__xss=1">smtp;550 5.1.1 unknown user',
+    });
     const res = await postToCallback(url, bounce);
     expect(res.status).toBe(200);
     // Postmark redelivers: the same event twice still counts once.
     expect((await postToCallback(url, bounce)).status).toBe(200);
-    expect((await postToCallback(url, postmarkEvent("spamComplaint", { Email: "angry@example.com" }))).status).toBe(200);
+    expect((await postToCallback(url, postmarkEvent("spamComplaint", { Email: "angry@example.com" }))).status).toBe(
+      200,
+    );
 
     await openView("Email report", "Email report");
     await expect.poll(() => reportNumber("total")).toBe("1");
@@ -101,7 +108,9 @@ describe("a bounce through the callback URL", () => {
     // The API's limit on the range is shown next to the date it is about.
     await page.getByLabel("From", { exact: true }).fill("2018-01-01");
     await page.getByRole("button", { name: "Show" }).click();
-    await expect.poll(() => page.locator("#report-from-error").textContent()).toMatch(/^From must be at most \d+ days before to/);
+    await expect
+      .poll(() => page.locator("#report-from-error").textContent())
+      .toMatch(/^From must be at most \d+ days before to/);
     expect(await page.getByLabel("From", { exact: true }).getAttribute("aria-invalid")).toBe("true");
 
     await openView("Suppression list", "Suppression list");
@@ -131,7 +140,9 @@ describe("a bounce through the callback URL", () => {
     const confirm = page.getByRole("dialog", { name: "Reactivate john@example.com?" });
     await expect.poll(() => confirm.isVisible()).toBe(true);
     await confirm.getByRole("button", { name: "Reactivate" }).click();
-    await expect.poll(() => page.locator("#suppressions-notice").textContent()).toContain("john@example.com was reactivated");
+    await expect
+      .poll(() => page.locator("#suppressions-notice").textContent())
+      .toContain("john@example.com was reactivated");
     await expect.poll(() => john.count()).toBe(0);
     expect(await page.locator("#suppressions-empty").isVisible()).toBe(true);
 
@@ -155,7 +166,9 @@ describe("suppression list", () => {
     const input = page.getByLabel("Addresses, one per line");
     await input.fill("ok@example.com\nnot an address");
     await page.getByRole("button", { name: "Add to the list" }).click();
-    await expect.poll(() => page.locator("#suppressions-add-emails-error").textContent()).toContain('"not an address" must be');
+    await expect
+      .poll(() => page.locator("#suppressions-add-emails-error").textContent())
+      .toContain('"not an address" must be');
     expect(await input.getAttribute("aria-invalid")).toBe("true");
 
     const many = Array.from({ length: 30 }, (_, i) => `person${String(i).padStart(2, "0")}@example.com`);
@@ -170,7 +183,10 @@ describe("suppression list", () => {
     await page.getByRole("button", { name: "Previous page" }).click();
     await expect.poll(() => page.locator("#suppressions-rows tr").count()).toBe(25);
 
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV" }).click(),
+    ]);
     const csv = await new Response((await download.createReadStream()) as unknown as ReadableStream).text();
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
     expect(csv.split(/\r?\n/)[0]).toBe("email,stream,reason,origin,suppressed_at,bounce_type");

@@ -29,7 +29,9 @@ const root = path.resolve(import.meta.dirname, "../..");
 export default async function setup(project: TestProject) {
   const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(chromium)) {
-    throw new Error(`No Chromium at ${chromium}: install Debian's with \`apt-get install -y chromium\`, or set CHROMIUM_PATH.`);
+    throw new Error(
+      `No Chromium at ${chromium}: install Debian's with \`apt-get install -y chromium\`, or set CHROMIUM_PATH.`,
+    );
   }
   const resultsDir = path.join(root, "test-results");
   mkdirSync(resultsDir, { recursive: true });
@@ -39,7 +41,9 @@ export default async function setup(project: TestProject) {
 
   const adminToken = randomBytes(32).toString("hex");
   const envFile = path.join(dir, "test.vars");
-  writeFileSync(envFile, `ADMIN_TOKEN=${adminToken}\nENCRYPTION_KEY=${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+  writeFileSync(envFile, `ADMIN_TOKEN=${adminToken}\nENCRYPTION_KEY=${randomBytes(32).toString("base64")}\n`, {
+    mode: 0o600,
+  });
 
   const mailToken = randomUUID();
   let received = 0;

@@ -89,7 +89,7 @@ export async function screenshot(page: Page, name: string) {
 
 /** A fresh tenant through the operator API, so tests never share state. */
 export async function createTenant(name: string) {
-  const res = await fetch(stack.base + "/v1/tenants", {
+  const res = await fetch(`${stack.base}/v1/tenants`, {
     method: "POST",
     headers: { Authorization: `Bearer ${stack.adminToken}`, "Content-Type": "application/json" },
     body: JSON.stringify({ name }),
@@ -117,18 +117,29 @@ export function tenantApi(token: string, pathname: string, init: { method?: stri
 
 /** Settings that reach the local mail server, which stands in for smtp.postmarkapp.com. */
 export function localMailSettings(apiKey = stack.mailToken) {
-  return { provider: "postmark", host: "127.0.0.1", port: stack.mailPort, fromEmail: "hello@acme.example", fromName: "Acme", messageStream: "outbound", apiKey };
+  return {
+    provider: "postmark",
+    host: "127.0.0.1",
+    port: stack.mailPort,
+    fromEmail: "hello@acme.example",
+    fromName: "Acme",
+    messageStream: "outbound",
+    apiKey,
+  };
 }
 
 export async function signIn(page: Page, token: string) {
-  await page.goto(stack.base + "/");
+  await page.goto(`${stack.base}/`);
   await page.getByLabel("Access token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Integrate Email → Postmark");
 }
 
 /** Waits for a message to `to` at the local mail server. */
-export async function waitForMail(to: string, timeoutMs = 10_000): Promise<{ to: string[]; raw: string; secure: boolean }> {
+export async function waitForMail(
+  to: string,
+  timeoutMs = 10_000,
+): Promise<{ to: string[]; raw: string; secure: boolean }> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const file of readdirSync(stack.mailDir)) {
@@ -154,8 +165,14 @@ export function postmarkEvent(fixture: keyof typeof EVENTS, overrides: Record<st
 /** Posts an event to a callback URL the way Postmark does: the URL's credentials as HTTP Basic auth. */
 export async function postToCallback(urlWithCredentials: string, event: unknown) {
   const url = new URL(urlWithCredentials);
-  const credentials = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64");
+  const credentials = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
+    "base64",
+  );
   url.username = "";
   url.password = "";
-  return fetch(url, { method: "POST", headers: { Authorization: `Basic ${credentials}`, "Content-Type": "application/json" }, body: JSON.stringify(event) });
+  return fetch(url, {
+    method: "POST",
+    headers: { Authorization: `Basic ${credentials}`, "Content-Type": "application/json" },
+    body: JSON.stringify(event),
+  });
 }

@@ -10,7 +10,7 @@ describe("sign in", () => {
   it("refuses a wrong token in words, accepts the right one, and signs out", async () => {
     const tenant = await createTenant("Sign-in tenant");
     page = await session.open();
-    await page.goto(stack.base + "/");
+    await page.goto(`${stack.base}/`);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("signin-token");
 
@@ -52,9 +52,9 @@ describe("email settings", () => {
     await page.getByRole("button", { name: "Save" }).click();
 
     const fromEmail = page.getByLabel("From address");
-    await expect.poll(() => page.locator("#settings-fromEmail-error").textContent()).toBe(
-      "From address must be a valid email address such as name@example.com.",
-    );
+    await expect
+      .poll(() => page.locator("#settings-fromEmail-error").textContent())
+      .toBe("From address must be a valid email address such as name@example.com.");
     expect(await fromEmail.getAttribute("aria-invalid")).toBe("true");
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("settings-fromEmail");
     expect(await page.locator("#settings-notice").textContent()).toContain("Some fields need attention");
@@ -88,12 +88,18 @@ describe("email settings", () => {
 
     await page.route("**/v1/email/settings", (route) => route.abort("connectionrefused"));
     await page.getByRole("button", { name: "Save" }).click();
-    await expect.poll(() => page.locator("#settings-notice").textContent()).toBe("Could not reach the service: check your connection and try again.");
+    await expect
+      .poll(() => page.locator("#settings-notice").textContent())
+      .toBe("Could not reach the service: check your connection and try again.");
 
     await page.unroute("**/v1/email/settings");
-    await page.route("**/v1/email/settings", (route) => route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad gateway</h1>" }));
+    await page.route("**/v1/email/settings", (route) =>
+      route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad gateway</h1>" }),
+    );
     await page.getByRole("button", { name: "Save" }).click();
-    await expect.poll(() => page.locator("#settings-notice").textContent()).toMatch(/^The service answered 502 .*try again in a moment\.$/);
+    await expect
+      .poll(() => page.locator("#settings-notice").textContent())
+      .toMatch(/^The service answered 502 .*try again in a moment\.$/);
 
     await page.unroute("**/v1/email/settings");
     await revokeToken(tenant);
@@ -109,7 +115,7 @@ describe("email settings", () => {
   it("works from the keyboard alone", async () => {
     const tenant = await createTenant("Keyboard tenant");
     page = await session.open();
-    await page.goto(stack.base + "/");
+    await page.goto(`${stack.base}/`);
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("signin-token");
     await page.keyboard.type(tenant.token);
     await page.keyboard.press("Enter");

@@ -2,15 +2,7 @@
 // against the local mail server that stands in for smtp.postmarkapp.com.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import {
-  browserSession,
-  createTenant,
-  localMailSettings,
-  screenshot,
-  signIn,
-  tenantApi,
-  waitForMail,
-} from "./harness";
+import { browserSession, createTenant, localMailSettings, screenshot, signIn, tenantApi, waitForMail } from "./harness";
 
 const session = browserSession();
 let page: Page;
@@ -54,8 +46,12 @@ describe("send a test email", () => {
     expect(await dialog.getByRole("button", { name: "Send", exact: true }).isDisabled()).toBe(true);
     await screenshot(page, "test-send-sending");
 
-    await expect.poll(() => dialog.locator("#test-result").textContent(), { timeout: 25_000 }).toContain("Sent to ada@example.com");
-    expect(await dialog.locator("#test-result").textContent()).toContain("Has it arrived in your inbox? Check the spam folder too");
+    await expect
+      .poll(() => dialog.locator("#test-result").textContent(), { timeout: 25_000 })
+      .toContain("Sent to ada@example.com");
+    expect(await dialog.locator("#test-result").textContent()).toContain(
+      "Has it arrived in your inbox? Check the spam folder too",
+    );
     expect(await dialog.locator("#test-progress").isHidden()).toBe(true);
     await screenshot(page, "test-send-success");
 
@@ -67,9 +63,13 @@ describe("send a test email", () => {
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("open-test");
     // The settings page remembers the outcome, also after a reload.
-    expect(await page.locator("#settings-last-test").textContent()).toContain("Last test email: sent to ada@example.com");
+    expect(await page.locator("#settings-last-test").textContent()).toContain(
+      "Last test email: sent to ada@example.com",
+    );
     await page.reload();
-    await expect.poll(() => page.locator("#settings-last-test").textContent()).toContain("Last test email: sent to ada@example.com");
+    await expect
+      .poll(() => page.locator("#settings-last-test").textContent())
+      .toContain("Last test email: sent to ada@example.com");
   });
 
   it("shows the auth error's message and hint when the mail server refuses the key", async () => {
@@ -85,13 +85,17 @@ describe("send a test email", () => {
     expect(await result.getAttribute("role")).toBe("alert");
 
     // The words are the API's own message and hint for `auth_failed`.
-    const answer = await (await tenantApi(tenant.token, "/v1/email/test", { method: "POST", json: { to: "grace@example.com" } })).json();
+    const answer = await (
+      await tenantApi(tenant.token, "/v1/email/test", { method: "POST", json: { to: "grace@example.com" } })
+    ).json();
     expect(answer).toMatchObject({ ok: false, error: { code: "auth_failed" } });
     expect(await result.textContent()).toContain(answer.error.message);
     expect(await result.textContent()).toContain(answer.error.hint);
     expect(answer.error.hint).toMatch(/token/i);
     await dialog.getByRole("button", { name: "Close" }).click();
-    expect(await page.locator("#settings-last-test").textContent()).toContain("Last test email to grace@example.com failed (auth_failed");
+    expect(await page.locator("#settings-last-test").textContent()).toContain(
+      "Last test email to grace@example.com failed (auth_failed",
+    );
   });
 
   it("shows the API's field error for a recipient that is not an address", async () => {

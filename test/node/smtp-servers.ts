@@ -5,9 +5,9 @@
 // HTTP inspector reports what each server saw (connections, plain-text bytes, messages).
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
-import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import type { TestProject } from "vitest/node";
-import { type RunningMailServer, type WireRecord, recordWire, startMailServer } from "../../scripts/lib/mail-server.ts";
+import { type RunningMailServer, recordWire, startMailServer, type WireRecord } from "../../scripts/lib/mail-server.ts";
 import { generateLocalCertificate } from "../../scripts/lib/tls-certificate.ts";
 import type { SmtpServerName } from "../provided-context";
 
@@ -97,7 +97,9 @@ export default async function setup(project: TestProject) {
     silent: await startTcpServer(() => {}),
     stallsMidGreeting: await startTcpServer((socket) => socket.write("220-smtp.stalled.test ESMTP\r\n")),
     closesAtOnce: await startTcpServer((socket) => socket.destroy()),
-    answersGarbage: await startTcpServer((socket) => socket.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")),
+    answersGarbage: await startTcpServer((socket) =>
+      socket.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"),
+    ),
   };
 
   const inspector = createHttpServer(async (req, res) => {
@@ -115,7 +117,10 @@ export default async function setup(project: TestProject) {
   });
   await new Promise<void>((resolve) => inspector.listen(0, "127.0.0.1", resolve));
 
-  const ports = Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.port])) as Record<SmtpServerName, number>;
+  const ports = Object.fromEntries(Object.entries(servers).map(([name, s]) => [name, s.port])) as Record<
+    SmtpServerName,
+    number
+  >;
   ports.nothingListening = await freePort();
   project.provide("smtp", {
     caCert: trusted.cert,

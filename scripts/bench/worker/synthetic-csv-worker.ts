@@ -38,6 +38,8 @@ export default {
     if (url.pathname !== "/__bench/suppressions.csv") return worker.fetch(request, env, ctx);
     if (env.BENCH_SYNTHETIC_CSV !== "on") return new Response("not enabled", { status: 404 });
     const rows = Number(url.searchParams.get("rows") ?? "0");
-    return new Response(suppressionsCsv(syntheticPage(rows), PAGE_SIZE), { headers: { "Content-Type": "text/csv; charset=utf-8" } });
+    return new Response(suppressionsCsv(syntheticPage(rows), PAGE_SIZE), {
+      headers: { "Content-Type": "text/csv; charset=utf-8" },
+    });
   },
 } satisfies ExportedHandler<BenchEnv>;

@@ -36,7 +36,8 @@ function wrapStatement(statement: D1PreparedStatement): D1PreparedStatement {
     get(target, prop) {
       if (prop === "bind") return (...values: unknown[]) => wrapStatement(target.bind(...values));
       if (prop === "first" || prop === "all" || prop === "run" || prop === "raw") {
-        return (...args: unknown[]) => withFault(() => (target[prop] as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        return (...args: unknown[]) =>
+          withFault(() => (target[prop] as (...a: unknown[]) => Promise<unknown>).apply(target, args));
       }
       const value = Reflect.get(target, prop);
       return typeof value === "function" ? value.bind(target) : value;
@@ -51,7 +52,8 @@ function wrapDatabase(db: D1Database): D1Database {
     get(target, prop) {
       if (prop === "prepare") return (sql: string) => wrapStatement(target.prepare(sql));
       if (prop === "batch") {
-        return (statements: D1PreparedStatement[]) => withFault(() => target.batch(statements.map((s) => realStatements.get(s) ?? s)));
+        return (statements: D1PreparedStatement[]) =>
+          withFault(() => target.batch(statements.map((s) => realStatements.get(s) ?? s)));
       }
       const value = Reflect.get(target, prop);
       return typeof value === "function" ? value.bind(target) : value;

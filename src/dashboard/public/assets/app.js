@@ -121,7 +121,7 @@ function showFieldErrors(prefix, fields = {}) {
   let first = null;
   for (const [field, problem] of Object.entries(fields)) {
     const input = $(`${prefix}-${field.split(".").pop()}`) ?? $(`${prefix}-${field.split(".")[0]}`);
-    if (!input || !input.matches("input, select, textarea")) {
+    if (!input?.matches("input, select, textarea")) {
       unmatched.push(`${field} ${problem}`);
       continue;
     }
@@ -153,7 +153,9 @@ function confirmAction(title, text, yesLabel, danger = false) {
   $("confirm-yes").className = danger ? "danger" : "";
   dialog.returnValue = "";
   dialog.showModal();
-  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true }));
+  return new Promise((resolve) =>
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true }),
+  );
 }
 
 // ── Navigation and sign-in ─────────────────────────────────────────────────────────────────────────────
@@ -231,7 +233,10 @@ $("signin-form").addEventListener("submit", async (event) => {
       await api("/v1/email/settings", { bearer: candidate });
     } catch (failure) {
       if (failure.code === "unauthorized") {
-        setFieldError(input, "This token was not accepted: check that it was copied whole, or ask your operator for a new one.");
+        setFieldError(
+          input,
+          "This token was not accepted: check that it was copied whole, or ask your operator for a new one.",
+        );
         input.focus();
         return;
       }
@@ -399,7 +404,12 @@ $("webhook-copy").addEventListener("click", async () => {
   if (!input.value) return;
   try {
     await navigator.clipboard.writeText(input.value);
-    notify("webhook-notice", "ok", "Copied the callback URL to the clipboard.", "Now paste it in Postmark as described below.");
+    notify(
+      "webhook-notice",
+      "ok",
+      "Copied the callback URL to the clipboard.",
+      "Now paste it in Postmark as described below.",
+    );
   } catch {
     input.select();
     notify("webhook-notice", "", "The browser did not allow copying: the URL is selected, press Ctrl+C (⌘C on a Mac).");
@@ -417,7 +427,12 @@ $("webhook-rotate").addEventListener("click", async () => {
   await whileBusy($("webhook-rotate"), async () => {
     try {
       showWebhook(await api("/v1/email/webhook/rotate", { method: "POST" }));
-      notify("webhook-notice", "ok", "New credentials made.", "Copy the new URL and paste it in Postmark within 24 hours.");
+      notify(
+        "webhook-notice",
+        "ok",
+        "New credentials made.",
+        "Copy the new URL and paste it in Postmark within 24 hours.",
+      );
     } catch (failure) {
       showFailure("webhook-notice", failure);
     }
@@ -441,7 +456,11 @@ function fillDays(from, to, byDay) {
   const counts = new Map(byDay.map((d) => [d.date.slice(0, 10), d.count]));
   const days = [];
   const end = new Date(`${to.slice(0, 10)}T00:00:00Z`);
-  for (let day = new Date(`${from.slice(0, 10)}T00:00:00Z`); day <= end && days.length < 3660; day.setUTCDate(day.getUTCDate() + 1)) {
+  for (
+    let day = new Date(`${from.slice(0, 10)}T00:00:00Z`);
+    day <= end && days.length < 3660;
+    day.setUTCDate(day.getUTCDate() + 1)
+  ) {
     const date = isoDate(day);
     days.push({ date, count: counts.get(date) ?? 0 });
   }
@@ -450,13 +469,18 @@ function fillDays(from, to, byDay) {
 
 /** A bar per day, drawn by hand: no chart library, and no inline styles (the CSP forbids them). */
 function barChart(days) {
-  const width = 640, height = 200, left = 48, bottom = 26, top = 14;
+  const width = 640,
+    height = 200,
+    left = 48,
+    bottom = 26,
+    top = 14;
   const max = Math.max(1, ...days.map((d) => d.count));
   const slot = (width - left) / Math.max(1, days.length);
   const total = days.reduce((sum, d) => sum + d.count, 0);
   const busiest = days.reduce((best, d) => (d.count > (best?.count ?? 0) ? d : best), null);
   const label = days.length
-    ? `Bounces per day from ${days[0].date} to ${days.at(-1).date}: ${total} in all` + (busiest ? `, most on ${busiest.date} (${busiest.count}).` : ".")
+    ? `Bounces per day from ${days[0].date} to ${days.at(-1).date}: ${total} in all` +
+      (busiest ? `, most on ${busiest.date} (${busiest.count}).` : ".")
     : "No days in this range.";
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label });
   chart.append(
@@ -491,7 +515,9 @@ function showReport(report) {
   $("report-spam").textContent = String(report.spamComplaints);
   $("report-suppressed").textContent = String(report.suppressed);
   $("report-chart").replaceChildren(barChart(fillDays(report.from, report.to, report.byDay ?? [])));
-  const types = Object.entries(report.byType ?? {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  const types = Object.entries(report.byType ?? {})
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
   $("report-types").replaceChildren(
     ...(types.length
       ? types.map(([type, n]) => el("tr", {}, el("td", {}, type), el("td", { class: "num" }, String(n))))
@@ -536,8 +562,27 @@ const list = { cursors: [null], page: 0 };
 
 function suppressionRow(s) {
   const action = s.canReactivate
-    ? el("button", { type: "button", class: "secondary", "data-email": s.email, "data-stream": s.stream, "aria-label": `Reactivate ${s.email}` }, "Reactivate")
-    : el("button", { type: "button", class: "secondary", disabled: true, "aria-label": `Reactivate ${s.email} (not possible for a spam complaint)` }, "Reactivate");
+    ? el(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "data-email": s.email,
+          "data-stream": s.stream,
+          "aria-label": `Reactivate ${s.email}`,
+        },
+        "Reactivate",
+      )
+    : el(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          disabled: true,
+          "aria-label": `Reactivate ${s.email} (not possible for a spam complaint)`,
+        },
+        "Reactivate",
+      );
   const reason = REASON_LABELS[s.reason] ?? s.reason;
   return el(
     "tr",
@@ -549,7 +594,13 @@ function suppressionRow(s) {
       "td",
       { class: "details" },
       // The stream only when it is not the usual one, to tell apart the same address on two streams.
-      [s.origin === "postmark" ? "From Postmark" : "Added here", s.stream === "outbound" ? "" : `stream ${s.stream}`, s.details].filter(Boolean).join(" · "),
+      [
+        s.origin === "postmark" ? "From Postmark" : "Added here",
+        s.stream === "outbound" ? "" : `stream ${s.stream}`,
+        s.details,
+      ]
+        .filter(Boolean)
+        .join(" · "),
     ),
     el("td", {}, action, s.canReactivate ? null : el("p", { class: "hint" }, "Spam complaints cannot be reactivated.")),
   );
@@ -609,7 +660,9 @@ $("suppressions-rows").addEventListener("click", async (event) => {
   if (!confirmed) return;
   await whileBusy(button, async () => {
     try {
-      await api(`/v1/suppressions/${encodeURIComponent(email)}?${new URLSearchParams({ stream })}`, { method: "DELETE" });
+      await api(`/v1/suppressions/${encodeURIComponent(email)}?${new URLSearchParams({ stream })}`, {
+        method: "DELETE",
+      });
       notify("suppressions-notice", "ok", `${email} was reactivated and can receive mail again.`);
       await loadSuppressions();
     } catch (failure) {
@@ -624,7 +677,10 @@ $("suppressions-add").addEventListener("submit", async (event) => {
   const input = $("suppressions-add-emails");
   clearFieldErrors(form);
   clearNotice("suppressions-notice");
-  const emails = input.value.split(/[\r\n,;]+/).map((e) => e.trim()).filter(Boolean);
+  const emails = input.value
+    .split(/[\r\n,;]+/)
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (emails.length === 0) {
     setFieldError(input, "Enter at least one address, one per line.");
     input.focus();
@@ -647,7 +703,9 @@ $("suppressions-add").addEventListener("submit", async (event) => {
         // `emails.3` names the fourth address: say which one, in the user's words.
         const problems = Object.entries(failure.fields ?? {}).map(([field, problem]) => {
           const index = Number(field.split(".")[1]);
-          return Number.isInteger(index) && emails[index] !== undefined ? `"${emails[index]}" ${problem}.` : `${field} ${problem}.`;
+          return Number.isInteger(index) && emails[index] !== undefined
+            ? `"${emails[index]}" ${problem}.`
+            : `${field} ${problem}.`;
         });
         setFieldError(input, problems.join(" "));
         input.focus();
@@ -664,7 +722,8 @@ $("suppressions-export").addEventListener("click", async (event) => {
     try {
       // The CSV route needs the Bearer token, so a plain link cannot fetch it: download a blob instead.
       const res = await api("/v1/suppressions.csv", { raw: true });
-      const filename = /filename="?([^";]+)"?/.exec(res.headers.get("Content-Disposition") ?? "")?.[1] ?? "suppressions.csv";
+      const filename =
+        /filename="?([^";]+)"?/.exec(res.headers.get("Content-Disposition") ?? "")?.[1] ?? "suppressions.csv";
       const url = URL.createObjectURL(await res.blob());
       const link = el("a", { href: url, download: filename });
       document.body.append(link);
