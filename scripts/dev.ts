@@ -85,7 +85,8 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
       const { host, fromEmail, fromName, messageStream } = saved;
       await api("/v1/email/settings", demo.token, {
         method: "PUT",
-        json: { provider: "postmark", host, port: MAIL_PORT, fromEmail, fromName, messageStream },
+        // The key goes with it: a saved key is only ever reused on the host and port it was saved for.
+        json: { provider: "postmark", host, port: MAIL_PORT, fromEmail, fromName, messageStream, apiKey: mailToken },
       });
     }
   }

@@ -47,6 +47,14 @@ export interface TestEmailAnswer {
   error?: { code: string; message: string; hint: string; fields?: Record<string, string> };
 }
 
+export const uniqueRecipient = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+
+/** The messages the Postmark-like server received for `to`. */
+export async function arrivedAt(to: string) {
+  const { messages } = await serverState("postmark");
+  return messages.filter((m) => m.to.includes(to));
+}
+
 /** POST /v1/email/test, timed from the client's side. */
 export async function sendTest(tenant: TestTenant, json: unknown) {
   const started = Date.now();

@@ -8,14 +8,18 @@ import { bytesToBase64, randomBytes } from "../src/crypto/encoding";
 import worker from "../src/index";
 import { TEST_SUBJECT } from "../src/postmark/test-message";
 import { call, configureEmail, createTenant, expectError, ORIGIN, VALID_SETTINGS } from "./helpers";
-import { auditRows, sendTest, serverState, settingsFor, smtp, suppress, tokenForms, useServer } from "./smtp-helpers";
-
-const uniqueRecipient = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-
-async function arrivedAt(to: string) {
-  const { messages } = await serverState("postmark");
-  return messages.filter((m) => m.to.includes(to));
-}
+import {
+  arrivedAt,
+  auditRows,
+  sendTest,
+  serverState,
+  settingsFor,
+  smtp,
+  suppress,
+  tokenForms,
+  uniqueRecipient,
+  useServer,
+} from "./smtp-helpers";
 
 describe("sending a test email", () => {
   it("delivers one message over TLS, from the tenant's sender to the address given, on the tenant's stream", async () => {

@@ -102,7 +102,8 @@ export const operations: Operation[] = [
     method: "put",
     path: "/v1/email/settings",
     tag: "Email settings",
-    summary: "Save the Postmark settings; omit `apiKey` to keep the stored one",
+    summary:
+      "Save the Postmark settings; omit `apiKey` to keep the stored one (only while host and port stay: a new host or port needs the key again)",
     auth: "tenant",
     body: EmailSettingsInput,
     responses: { 200: "The saved settings", 400: "`validation_failed` with `fields`" },

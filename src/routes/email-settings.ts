@@ -32,6 +32,10 @@ export function settingsView(s: EmailSettings, lastTest: LastTestSend | null = n
   };
 }
 
+/** Whether `given` names the host and port the saved key was entered for (host names are case-insensitive). */
+export const sameDestination = (given: { host: string; port: number }, saved: { host: string; port: number }) =>
+  given.host.toLowerCase() === saved.host.toLowerCase() && given.port === saved.port;
+
 export const emailSettingsRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const settings = await getEmailSettings(c.env.DB, c.get("tenantId"));
@@ -43,6 +47,10 @@ export const emailSettingsRoutes = new Hono<AppEnv>()
     const tenantId = c.get("tenantId");
     const existing = await getEmailSettings(c.env.DB, tenantId);
     if (!input.apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });
+    // The write-only key may only ever be sent where it was entered for: moving it needs it entered again.
+    if (!input.apiKey && existing && !sameDestination(input, existing)) {
+      throw validationFailed({ apiKey: "must be entered again to use a new host or port" });
+    }
 
     const sealedKey = input.apiKey
       ? { apiKey: await c.get("config").keyring.seal(input.apiKey, tenantId), apiKeyLast4: input.apiKey.slice(-4) }

@@ -19,6 +19,7 @@ import {
   type TestSendError,
 } from "../postmark/test-send-outcome";
 import { TestEmailInput } from "../schemas/test-email";
+import { sameDestination } from "./email-settings";
 
 export const rateLimited = () =>
   new ApiError(
@@ -65,9 +66,9 @@ async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promi
   const tenantId = c.get("tenantId");
   const saved = await getEmailSettings(c.env.DB, tenantId);
   if (!saved) return notConfigured();
-  if (given && given.host.toLowerCase() !== saved.host) {
+  if (given && !sameDestination(given, saved)) {
     // Otherwise anyone with a tenant token could have the write-only key sent to a server of their choosing.
-    throw validationFailed({ "settings.apiKey": "is required to test a host other than the saved one" });
+    throw validationFailed({ "settings.apiKey": "is required to test a host or port other than the saved one" });
   }
   try {
     return sendSettings(given ?? saved, await c.get("config").keyring.open(saved.apiKey, tenantId));
