@@ -24,6 +24,8 @@ export default defineConfig(async () => {
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
             ALLOWED_ORIGINS: "https://dashboard.example",
             TEST_SMTP_DEADLINE_MS: String(TEST_SMTP_DEADLINE_MS),
+            // The test SMTP servers listen on 127.0.0.1 on random ports (test/smtp-destination.test.ts checks the default).
+            SMTP_ALLOW_PRIVATE_HOSTS: "true",
           },
           // workerd trusts the test servers' certificate for STARTTLS (and still refuses any other).
           outboundService: {

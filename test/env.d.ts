@@ -6,6 +6,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** Test-only: lowers the SMTP deadline (see src/routes/test-email.ts). */
       TEST_SMTP_DEADLINE_MS: string;
+      /** Set to "true" for the suite (its SMTP servers listen on 127.0.0.1); unset is the production default. */
+      SMTP_ALLOW_PRIVATE_HOSTS?: string;
     }
   }
 }

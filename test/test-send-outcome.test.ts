@@ -38,7 +38,7 @@ describe("explainFailure", () => {
       [rejected("mail_from", 451), "smtp_error"],
       [rejected("auth", 421), "smtp_error"],
       [{ kind: "closed", step: "message" }, "smtp_error"],
-      [{ kind: "garbage", step: "greeting", received: "HTTP/1.1 400" }, "smtp_error"],
+      [{ kind: "garbage", step: "greeting" }, "smtp_error"],
       [{ kind: "network", step: "rcpt_to", detail: "reset" }, "smtp_error"],
     ];
     for (const [failure, code] of table) {

@@ -99,7 +99,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.inspectorPort ? ["--inspector-port", String(options.inspectorPort)] : []),
     ...persist,
     ...envFile,
-    ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    // The local mail server listens on 127.0.0.1 on any port: lift the production host and port policy for
+    // test emails (npm run dev, the browser tests, bench and load all start the stack here). Never in wrangler.toml.
+    ...Object.entries({ SMTP_ALLOW_PRIVATE_HOSTS: "true", ...options.vars }).flatMap(([name, value]) => [
+      "--var",
+      `${name}:${value}`,
+    ]),
   ]);
   const wrangler = spawn(node, devArgs, {
     cwd: root,

@@ -103,10 +103,13 @@ export const operations: Operation[] = [
     path: "/v1/email/settings",
     tag: "Email settings",
     summary:
-      "Save the Postmark settings; omit `apiKey` to keep the stored one (only while host and port stay: a new host or port needs the key again)",
+      "Save the Postmark settings; omit `apiKey` to keep the stored one (only while host and port stay: a new host or port needs the key again). `host` must be a public DNS name or IP address and `port` 25, 587 or 2525 (unless SMTP_ALLOW_PRIVATE_HOSTS=true)",
     auth: "tenant",
     body: EmailSettingsInput,
-    responses: { 200: "The saved settings", 400: "`validation_failed` with `fields`" },
+    responses: {
+      200: "The saved settings",
+      400: "`validation_failed` with `fields` (`host`/`port` outside the policy, `apiKey` missing for a new host or port)",
+    },
   },
   {
     method: "delete",
@@ -128,7 +131,7 @@ export const operations: Operation[] = [
     body: TestEmailInput,
     responses: {
       200: "`{ok: true, to, from, host, port, tls: true, elapsedMs, hint}`, or `{ok: false, error: {code, message, hint}}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
-      400: "`validation_failed` with `fields` (an invalid address, a line break in a header value)",
+      400: "`validation_failed` with `fields` (an invalid address, a line break in a header value, `settings.host` / `settings.port` outside the host and port policy, `settings.apiKey` missing for another host or port)",
       429: "`rate_limited`: more than 10 test emails in a minute",
     },
   },

@@ -110,11 +110,8 @@ class GuardedMailer extends WorkerMailerSteps {
       // A line is judged as soon as it has its first 4 characters, so garbage without a newline fails fast too.
       const bad = [...complete, ...(partial.length >= 4 ? [partial] : [])].find((line) => !SMTP_REPLY_LINE.test(line));
       if (bad !== undefined || buffered.length > MAX_REPLY_CHARS) {
-        throw new SmtpSessionError({
-          kind: "garbage",
-          step: this.step,
-          received: sanitizeReply(bad ?? buffered, this.secrets).slice(0, 80),
-        });
+        // What it sent is not kept: echoing a peer's bytes would make the test send a banner grabber.
+        throw new SmtpSessionError({ kind: "garbage", step: this.step });
       }
       const last = complete.at(-1);
       if (last === undefined || partial !== "" || /^\d{3}-/.test(last)) continue;

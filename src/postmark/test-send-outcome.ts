@@ -43,7 +43,7 @@ export type SmtpFailure =
   /** The server closed the connection during `step`. */
   | { kind: "closed"; step: SmtpStep }
   /** The server answered something that is not an SMTP reply. */
-  | { kind: "garbage"; step: SmtpStep; received: string }
+  | { kind: "garbage"; step: SmtpStep }
   /** The socket failed (connection refused, TLS handshake failure, ...). */
   | { kind: "network"; step: SmtpStep; detail: string };
 
@@ -89,6 +89,13 @@ export const notConfigured = (why = "Email is not set up yet"): TestSendError =>
   code: "not_configured",
   message: `${why}: there are no settings with an API key to send the test with.`,
   hint: "Save the Postmark settings with the Server API token first (PUT /v1/email/settings), or send them with the test as `settings`, including `apiKey`.",
+});
+
+/** Settings saved before the host and port policy (postmark/smtp-destination.ts) that it now refuses. */
+export const savedDestinationRefused = (host: string, port: number): TestSendError => ({
+  code: "not_configured",
+  message: `The saved settings point at ${host}:${port}, which test emails may not reach: only public hosts on Postmark's SMTP ports (25, 587, 2525).`,
+  hint: "Save the Postmark settings again with smtp.postmarkapp.com and port 587 (or 2525, 25).",
 });
 
 export const recipientSuppressed = (to: string, stream: string, reason: string): TestSendError => ({
@@ -145,7 +152,7 @@ export function explainFailure(failure: SmtpFailure, target: SendTarget): TestSe
     case "garbage":
       return {
         code: "smtp_error",
-        message: `${server} answered something that is not SMTP (${JSON.stringify(failure.received)}).`,
+        message: `${server} answered something that is not SMTP.`,
         hint: `Check that the host and port point at an SMTP server. ${PORT_HINT}`,
       };
     case "network":

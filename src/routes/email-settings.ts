@@ -5,6 +5,7 @@ import { type LastTestSend, lastTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
+import { smtpDestinationProblems } from "../postmark/smtp-destination";
 import { EmailSettingsInput } from "../schemas/email-settings";
 
 export const notConfigured = () =>
@@ -44,6 +45,8 @@ export const emailSettingsRoutes = new Hono<AppEnv>()
   })
   .put("/", async (c) => {
     const input = await readJsonBody(c, EmailSettingsInput);
+    const refused = smtpDestinationProblems(input.host, input.port, c.get("config").allowPrivateSmtpHosts);
+    if (Object.keys(refused).length > 0) throw validationFailed({ ...refused });
     const tenantId = c.get("tenantId");
     const existing = await getEmailSettings(c.env.DB, tenantId);
     if (!input.apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });

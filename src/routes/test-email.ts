@@ -9,6 +9,7 @@ import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../d
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
+import { smtpDestinationProblems } from "../postmark/smtp-destination";
 import { SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
 import { composeTestEmail } from "../postmark/test-message";
 import {
@@ -16,6 +17,7 @@ import {
   notConfigured,
   recipientSuppressed,
   SENT_HINT,
+  savedDestinationRefused,
   type TestSendError,
 } from "../postmark/test-send-outcome";
 import { TestEmailInput } from "../schemas/test-email";
@@ -61,11 +63,21 @@ const sendSettings = (s: SettingsFields, apiKey: string): SendSettings => ({
 /** The request's settings, else the saved ones; the saved key is reused only on the saved host. */
 async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promise<SendSettings | TestSendError> {
   const given = input.settings;
+  const { allowPrivateSmtpHosts } = c.get("config");
+  if (given) {
+    const refused = smtpDestinationProblems(given.host, given.port, allowPrivateSmtpHosts);
+    const fields = Object.entries(refused).map(([field, problem]) => [`settings.${field}`, problem]);
+    if (fields.length > 0) throw validationFailed(Object.fromEntries(fields));
+  }
   if (given?.apiKey) return sendSettings(given, given.apiKey);
 
   const tenantId = c.get("tenantId");
   const saved = await getEmailSettings(c.env.DB, tenantId);
   if (!saved) return notConfigured();
+  if (!given && Object.keys(smtpDestinationProblems(saved.host, saved.port, allowPrivateSmtpHosts)).length > 0) {
+    // Saved before the host and port policy existed: the policy holds for them too.
+    return savedDestinationRefused(saved.host, saved.port);
+  }
   if (given && !sameDestination(given, saved)) {
     // Otherwise anyone with a tenant token could have the write-only key sent to a server of their choosing.
     throw validationFailed({ "settings.apiKey": "is required to test a host or port other than the saved one" });
