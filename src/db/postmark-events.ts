@@ -1,6 +1,6 @@
 // SQL for stored Postmark events: each event once, together with its suppression change.
 import type { PostmarkEvent } from "../postmark/classify";
-import { toIsoMillis } from "../postmark/timestamps";
+import { eventTime, toIsoMillis } from "../postmark/timestamps";
 import { postmarkChangeStatement } from "./suppressions";
 
 /** One delivery of an event to the webhook. */
@@ -27,7 +27,7 @@ export function eventStatements(
   event: PostmarkEvent,
   receipt: Receipt,
 ): D1PreparedStatement[] {
-  const occurredAt = event.occurredAt ?? receipt.receivedAt;
+  const occurredAt = eventTime(event.occurredAt, receipt.receivedAt);
   const statements = [
     db
       .prepare(

@@ -45,6 +45,20 @@ export function toUtcTimestamp(value: unknown): string | null {
   return `${utc.toISOString().slice(0, 19)}.${fraction}Z`;
 }
 
+/** How far an event's own time may be ahead of its receipt (clocks differ) before it is not believed. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The time an event is ordered and counted by: its own time, unless that is more than MAX_CLOCK_SKEW_MS after
+ * it was received (a far-future date would outrank every real event and put future days in the report).
+ * Both in the 7-digit form, whose text order is time order.
+ */
+export function eventTime(occurredAt: string | null, receivedAt: string): string {
+  if (occurredAt === null) return receivedAt;
+  const latestBelievable = utcNow(new Date(Date.parse(`${receivedAt.slice(0, 23)}Z`) + MAX_CLOCK_SKEW_MS));
+  return occurredAt > latestBelievable ? receivedAt : occurredAt;
+}
+
 /** The current time in the same form. */
 export function utcNow(now = new Date()): string {
   return `${now.toISOString().slice(0, 23)}0000Z`;
