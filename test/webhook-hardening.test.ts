@@ -1,8 +1,21 @@
 // Webhook input an attacker (or a broken sender) controls: event times, addresses, streams, payload size.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { bounce, subscriptionChange } from "./fixtures/postmark-events";
-import { call } from "./helpers";
-import { createTenantWithWebhook, deliver, eventRows, postEvent, report, suppressionOf } from "./postmark-helpers";
+import { expectError, ORIGIN } from "./helpers";
+import {
+  basic,
+  createTenantWithWebhook,
+  deliver,
+  eventRows,
+  fetchWorker,
+  getWebhook,
+  postEvent,
+  report,
+  suppressionOf,
+  type TenantWithWebhook,
+  type Webhook,
+} from "./postmark-helpers";
 
 const isoNow = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
 const today = () => new Date().toISOString().slice(0, 10);
@@ -31,5 +44,72 @@ describe("event times in the future", () => {
     expect((await report(tenant, "from=8999-12-31&to=8999-12-31")).total).toBe(0);
     // The suppression is dated when it was received, not in 8999.
     expect((await suppressionOf(tenant, "future@example.com"))!.suppressedAt).toMatch(new RegExp(`^${today()}`));
+  });
+});
+
+describe("revoking leaked webhook credentials", () => {
+  /** Rotates through the same env (and so the same credential cache) as postEvent uses. */
+  const rotate = (tenant: TenantWithWebhook, body?: unknown) =>
+    fetchWorker(
+      new Request(`${ORIGIN}/v1/email/webhook/rotate`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${tenant.token}`,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  const withCredentials = (webhook: Webhook) => basic(webhook.username, webhook.password);
+
+  it("overlapHours 0 stops the previous credentials at once, also in this isolate's cache", async () => {
+    const tenant = await createTenantWithWebhook();
+    await deliver(tenant, bounce(8400, "cached@example.com", isoNow())); // the credentials are cached now
+    const first = await rotate(tenant, { overlapHours: 24 });
+    const middle = await first.json<Webhook>();
+    const res = await rotate(tenant, { overlapHours: 0 });
+    expect(res.status).toBe(200);
+    const fresh = await res.json<Webhook>();
+
+    for (const old of [tenant.webhook, middle]) {
+      await expectError(
+        await postEvent(tenant, bounce(8401, "late@example.com", isoNow()), withCredentials(old)),
+        401,
+        "unauthorized",
+      );
+    }
+    expect((await postEvent(tenant, bounce(8402, "new@example.com", isoNow()), withCredentials(fresh))).status).toBe(
+      200,
+    );
+  });
+
+  it("keeps the previous credentials for the overlap asked (24 hours without a body), never longer", async () => {
+    const tenant = await createTenantWithWebhook();
+    const expiries = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT expires_at FROM webhook_credentials WHERE tenant_id = ?1 AND expires_at IS NOT NULL ORDER BY created_at",
+        )
+          .bind(tenant.id)
+          .all<{ expires_at: string }>()
+      ).results.map((r) => Date.parse(r.expires_at) - Date.now());
+    expect((await rotate(tenant)).status).toBe(200);
+    expect((await expiries())[0]).toBeGreaterThan(23.9 * 3600_000);
+    expect((await rotate(tenant, { overlapHours: 2 })).status).toBe(200);
+    const [first, second] = await expiries();
+    expect(first).toBeLessThan(2 * 3600_000 + 1000); // shortened to the new overlap, not kept at 24 hours
+    expect(second).toBeGreaterThan(1.9 * 3600_000);
+    expect((await rotate(tenant, { overlapHours: 24 })).status).toBe(200);
+    expect(Math.max(...(await expiries()))).toBeGreaterThan(23.9 * 3600_000);
+    expect((await expiries()).filter((ms) => ms < 2 * 3600_000 + 1000)).toHaveLength(2); // never lengthened
+  });
+
+  it("refuses an overlap outside 0..24 with 400, rotating nothing", async () => {
+    const tenant = await createTenantWithWebhook();
+    for (const overlapHours of [-1, 25, 1.5, "24", null]) {
+      const error = await expectError(await rotate(tenant, { overlapHours }), 400, "validation_failed");
+      expect(error.fields).toEqual({ overlapHours: expect.stringMatching(/0 to 24/) });
+    }
+    expect(await getWebhook(tenant)).toEqual(tenant.webhook);
   });
 });

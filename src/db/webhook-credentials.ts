@@ -21,9 +21,6 @@ const toCredential = (row: CredentialRow): StoredCredential => ({
   password: { ciphertext: row.password_ciphertext, iv: row.password_iv, kid: row.password_kid },
 });
 
-/** How long superseded credentials keep working after a rotation. */
-export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
-
 /** The credentials shown on the settings page (the newest). */
 export async function currentCredential(db: D1Database, tenantId: string): Promise<StoredCredential | null> {
   const row = await db
@@ -82,20 +79,28 @@ export async function ensureCredential(
   return (await currentCredential(db, tenantId)) ?? fresh;
 }
 
-/** Makes `fresh` current; the previous ones expire in 24 hours, and long-expired ones are removed. */
+/**
+ * Makes `fresh` current; the previous ones expire after `overlapMs` (at once when 0, also those still in an
+ * earlier overlap), and expired ones are removed.
+ */
 export async function rotateCredential(
   db: D1Database,
   tenantId: string,
   fresh: StoredCredential,
   now: Date,
+  overlapMs: number,
 ): Promise<void> {
+  const expiresAt = new Date(now.getTime() + overlapMs).toISOString();
   await db.batch([
     db
       .prepare("DELETE FROM webhook_credentials WHERE tenant_id = ?1 AND expires_at <= ?2")
       .bind(tenantId, now.toISOString()),
+    // A shorter overlap also shortens what earlier rotations left running: "revoke now" revokes every old set.
     db
-      .prepare("UPDATE webhook_credentials SET expires_at = ?2 WHERE tenant_id = ?1 AND expires_at IS NULL")
-      .bind(tenantId, new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString()),
+      .prepare(
+        "UPDATE webhook_credentials SET expires_at = ?2 WHERE tenant_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+      )
+      .bind(tenantId, expiresAt),
     insertStatement(db, tenantId, fresh, now),
   ]);
 }

@@ -5,14 +5,44 @@ import { ApiError, validationFailed } from "./errors";
 export const invalidJson = (why: string) =>
   new ApiError(400, "invalid_json", `The request body ${why}: send a JSON object with Content-Type: application/json.`);
 
+export const unsupportedMediaType = () =>
+  new ApiError(
+    415,
+    "unsupported_media_type",
+    "The request body must be JSON in UTF-8: send it with Content-Type: application/json.",
+  );
+
+/** application/json or application/<anything>+json (RFC 6839), compared without case. */
+const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.+-]+\+)?json$/;
+
+/**
+ * Refuses (415) a body whose Content-Type is missing or not JSON, so that a form or a text/plain body (which a
+ * browser sends cross-site without a preflight) is never read as JSON. Parameters are allowed; a charset
+ * must be UTF-8, the only encoding the body is read in.
+ */
+export function requireJsonContentType(c: Context): void {
+  const [type = "", ...parameters] = (c.req.header("Content-Type") ?? "").split(";");
+  if (!JSON_MEDIA_TYPE.test(type.trim().toLowerCase())) throw unsupportedMediaType();
+  for (const parameter of parameters) {
+    const [name = "", value = ""] = parameter.split("=");
+    const charset = value
+      .trim()
+      .replace(/^"(.*)"$/, "$1")
+      .toLowerCase();
+    if (name.trim().toLowerCase() === "charset" && charset !== "utf-8" && charset !== "utf8")
+      throw unsupportedMediaType();
+  }
+}
+
 /** Reads the body as a JSON object and validates it; every problem becomes a 400 naming the field. */
 export async function readJsonBody<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
   const data = await readJsonObject(c);
   return validate(schema, data);
 }
 
-/** The body parsed as a JSON object, or a 400 for an empty, malformed or non-object body. */
+/** The body parsed as a JSON object: 415 unless it says it is JSON, 400 for an empty, malformed or non-object body. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  requireJsonContentType(c);
   const text = await c.req.text();
   if (text.trim() === "") throw invalidJson("is empty");
   let data: unknown;

@@ -3,7 +3,8 @@
 // is what limits webhook throughput (BENCHMARKS.md).
 // Safe because: a miss or a wrong password reads the database again, so new credentials (a rotation)
 // work at once; an expiry is checked at use against the cached expiry time, so a credential rotated out
-// stops working on time; and nothing else ends a credential early (rotation keeps old ones 24 hours).
+// stops working on time. A rotation that revokes the old credentials at once (overlapHours 0) drops this
+// isolate's copy; other isolates keep theirs for at most CREDENTIAL_CACHE_MS.
 import { matchesAny } from "../crypto/webhook-credentials";
 import { type LiveCredential, liveCredentials } from "../db/webhook-credentials";
 
@@ -34,6 +35,11 @@ export class WebhookCredentialCache {
     const credentials = await this.read(tenantId, now);
     this.remember(tenantId, credentials, now);
     return matchesAny(given, usableAt(credentials, now));
+  }
+
+  /** Drops the copy of `tenantId`'s credentials (after a rotation), so the next webhook reads them again. */
+  forget(tenantId: string): void {
+    this.copies.delete(tenantId);
   }
 
   private remember(tenantId: string, credentials: LiveCredential[], now: Date) {

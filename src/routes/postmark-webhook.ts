@@ -11,11 +11,14 @@ import {
 } from "../db/webhook-credentials";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import { invalidJson } from "../http/json-body";
+import { invalidJson, readJsonBody, requireJsonContentType } from "../http/json-body";
 import { webhookCredentialCacheFor } from "../http/webhook-auth";
 import { classifyEvent } from "../postmark/classify";
 import { auditCopy, parseWebhookBody } from "../postmark/payload";
 import { utcNow } from "../postmark/timestamps";
+import { DEFAULT_OVERLAP_HOURS, WebhookRotateInput } from "../schemas/webhook";
+
+const HOUR_MS = 60 * 60 * 1000;
 
 const webhookUnauthorized = () =>
   new ApiError(
@@ -64,9 +67,16 @@ export const postmarkWebhookRoutes = new Hono<AppEnv>()
     return c.json(await webhookView(c, credential));
   })
   .post("/v1/email/webhook/rotate", async (c) => {
+    // The body is optional: none keeps the previous credentials working for the default overlap.
+    const { overlapHours } =
+      (await c.req.text()).trim() === ""
+        ? { overlapHours: DEFAULT_OVERLAP_HOURS }
+        : await readJsonBody(c, WebhookRotateInput);
     const tenantId = c.get("tenantId");
     const fresh = await newWebhookCredential(c.get("config").keyring, tenantId);
-    await rotateCredential(c.env.DB, tenantId, fresh, new Date());
+    await rotateCredential(c.env.DB, tenantId, fresh, new Date(), overlapHours * HOUR_MS);
+    // This isolate forgets its copy at once, so revoked credentials stop here now (others within a minute).
+    webhookCredentialCacheFor(c.env.DB).forget(tenantId);
     return c.json(await webhookView(c, fresh));
   })
   .post("/webhooks/postmark/:tenantId", async (c) => {
@@ -81,6 +91,7 @@ export const postmarkWebhookRoutes = new Hono<AppEnv>()
       throw webhookUnauthorized();
     }
 
+    requireJsonContentType(c);
     const text = await c.req.text();
     const body = parseWebhookBody(text);
     if (body.kind === "invalid") throw invalidJson(body.why);
