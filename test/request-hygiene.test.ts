@@ -103,3 +103,56 @@ describe("JSON bodies need a JSON Content-Type", () => {
     expect(await res.json()).toEqual({ status: "stored" });
   });
 });
+
+describe("one-line text fields", () => {
+  const BAD = {
+    NUL: "a\u0000b",
+    ESC: "a\u001b[31mred",
+    TAB: "a\tb",
+    DEL: "a\u007fb",
+    C1: "a\u0085b",
+    CSI: "a\u009bb",
+    "bidi override RLO": "invoice\u202Efdp.exe",
+    "bidi isolate LRI": "a\u2066b\u2069",
+    "lone high surrogate": "a\ud800b",
+    "lone low surrogate": "a\udc00b",
+    "line separator": "a\u2028b",
+  };
+
+  it.each(Object.entries(BAD))(
+    "refuses %s in a tenant name, a sender name and a recipient name",
+    async (_what, text) => {
+      const before = (await env.DB.prepare("SELECT count(*) AS n FROM tenants").first<{ n: number }>())!.n;
+      const created = await call("/v1/tenants", { method: "POST", token: ADMIN_TOKEN, json: { name: text } });
+      expect((await expectError(created, 400, "validation_failed")).fields).toEqual({
+        name: expect.stringMatching(/^must not contain/),
+      });
+      expect((await env.DB.prepare("SELECT count(*) AS n FROM tenants").first<{ n: number }>())!.n).toBe(before);
+
+      const tenant = await createTenant();
+      const saved = await call("/v1/email/settings", {
+        method: "PUT",
+        token: tenant.token,
+        json: { ...VALID_SETTINGS, fromName: text },
+      });
+      expect((await expectError(saved, 400, "validation_failed")).fields).toEqual({
+        fromName: expect.stringMatching(/^must not contain/),
+      });
+
+      const test = await call("/v1/email/test", {
+        method: "POST",
+        token: tenant.token,
+        json: { to: "x@example.com", toName: text },
+      });
+      expect((await expectError(test, 400, "validation_failed")).fields).toEqual({
+        toName: expect.stringMatching(/^must not contain/),
+      });
+    },
+  );
+
+  it("accepts any other Unicode, emoji and right-to-left scripts included", async () => {
+    const tenant = await createTenant();
+    const name = "Zoë’s Café 🎉 שלום مرحبا";
+    expect(await configureEmail(tenant, { ...VALID_SETTINGS, fromName: name })).toMatchObject({ fromName: name });
+  });
+});

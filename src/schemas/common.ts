@@ -7,11 +7,22 @@ const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-/** A one-line text (no CR or LF, so it is safe in a mail header), trimmed, up to `max` characters. */
+/**
+ * What a one-line text shown to people must not hold: control characters (C0, DEL, C1), Unicode line and
+ * paragraph separators, bidirectional overrides and isolates (which reorder what is displayed) and lone
+ * surrogates (not text at all: they come back as U+FFFD).
+ */
+const UNSAFE_IN_TEXT = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]|\p{Cs}/u;
+
+/** A one-line text (no CR or LF, so it is safe in a mail header; see UNSAFE_IN_TEXT), trimmed, up to `max` characters. */
 export const singleLineText = (max: number) =>
   v.pipe(
     v.string("must be a string"),
     v.regex(NO_LINE_BREAKS, "must not contain line breaks"),
+    v.check(
+      (text) => !UNSAFE_IN_TEXT.test(text),
+      "must not contain control characters, bidirectional overrides or broken Unicode",
+    ),
     v.trim(),
     v.maxLength(max, `must be at most ${max} characters`),
   );
