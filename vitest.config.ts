@@ -18,6 +18,8 @@ export default defineConfig(async () => {
         main: "./src/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty database for the test that applies the migrations in steps (test/change-feed-cursor.test.ts).
+          d1Databases: ["MIGRATION_STEPS_DB"],
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: TEST_ADMIN_TOKEN,

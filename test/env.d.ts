@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** An empty database, migrated step by step by test/change-feed-cursor.test.ts only. */
+      MIGRATION_STEPS_DB: D1Database;
       /** Test-only: lowers the SMTP deadline (see src/routes/test-email.ts). */
       TEST_SMTP_DEADLINE_MS: string;
       /** Set to "true" for the suite (its SMTP servers listen on 127.0.0.1); unset is the production default. */

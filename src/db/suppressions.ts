@@ -242,6 +242,7 @@ export async function listSuppressions(
 }
 
 export interface SuppressionChange {
+  /** The tenant's own change number (tenant_seq): it says nothing about other tenants' activity. */
   seq: number;
   email: string;
   stream: string;
@@ -259,8 +260,8 @@ export async function listChanges(
 ): Promise<SuppressionChange[]> {
   const { results } = await db
     .prepare(
-      `SELECT seq, email, stream, suppressed, reason, changed_at FROM suppression_changes
-       WHERE tenant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`,
+      `SELECT tenant_seq AS seq, email, stream, suppressed, reason, changed_at FROM suppression_changes
+       WHERE tenant_id = ?1 AND tenant_seq > ?2 ORDER BY tenant_seq LIMIT ?3`,
     )
     .bind(tenantId, since, limit)
     .all<{

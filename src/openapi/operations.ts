@@ -200,7 +200,8 @@ export const operations: Operation[] = [
     summary: "Change feed: every change of an address's state after `since`, oldest first",
     auth: "tenant",
     query: {
-      since: "`nextSince` of the previous answer; 0 or absent for the beginning",
+      since:
+        "`nextSince` of the previous answer (the tenant's own change number, unaffected by other tenants); 0 or absent for the beginning",
       limit: "1..1000, default 100",
     },
     responses: {
