@@ -1,8 +1,10 @@
 // Webhook input an attacker (or a broken sender) controls: event times, addresses, streams, payload size.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { toAddress } from "../src/email-address";
+import { csvField } from "../src/http/suppressions-csv";
 import { bounce, subscriptionChange } from "./fixtures/postmark-events";
-import { expectError, ORIGIN } from "./helpers";
+import { call, expectError, ORIGIN } from "./helpers";
 import {
   basic,
   createTenantWithWebhook,
@@ -111,5 +113,73 @@ describe("revoking leaked webhook credentials", () => {
       expect(error.fields).toEqual({ overlapHours: expect.stringMatching(/0 to 24/) });
     }
     expect(await getWebhook(tenant)).toEqual(tenant.webhook);
+  });
+});
+
+describe("addresses from webhooks are RFC 5321 mailboxes", () => {
+  const mailboxes = [
+    "plain@example.com",
+    "first.last+tag@sub.example.co.uk",
+    "!#$%&'*+/=?^_`{|}~-@example.com",
+    "=1+1@x.example", // a valid atom: the CSV export defuses it
+    '"quoted string"@example.com',
+    '"a;b\\"c"@example.com',
+    "user@[192.0.2.1]",
+    "user@[IPv6:2001:db8::1]",
+    "üñí@exämple.com",
+    "☃@example.com",
+    "x@localhost",
+  ];
+  const notMailboxes = [
+    "x;=1+1@x.example",
+    "two words@example.com",
+    "a..b@example.com",
+    ".a@example.com",
+    "a.@example.com",
+    "a@b@example.com",
+    "a\u0000b@example.com",
+    "a\u202eb@example.com",
+    "<a@example.com>",
+    "a@example..com",
+    "a@-example.com",
+    "a@example-.com",
+    "a@exa_mple.com",
+    "a@[300.1.1.1]",
+    "a@[IPv6:not-v6]",
+    '"unterminated@example.com',
+    `${"l".repeat(65)}@example.com`,
+    `a@${"d".repeat(64)}.com`,
+    "a,b@example.com",
+    "@example.com",
+    "a@",
+  ];
+
+  it.each(mailboxes)("accepts %s", (address) => {
+    expect(toAddress(address)).toBe(address.toLowerCase());
+  });
+
+  it.each(notMailboxes)("refuses %s", (address) => {
+    expect(toAddress(address)).toBeNull();
+  });
+
+  it("counts a bounce for an address that is not a mailbox with no address, and suppresses nothing", async () => {
+    const tenant = await createTenantWithWebhook();
+    await deliver(tenant, bounce(8500, "x;=1+1@x.example", isoNow()));
+    const [row] = await eventRows(tenant.id);
+    expect(row).toMatchObject({ bounce_id: "8500", email: null, effect: "count" });
+    expect((await report(tenant, `from=${today()}&to=${today()}`)).total).toBe(1);
+    const csv = await (await call("/v1/suppressions.csv", { token: tenant.token })).text();
+    expect(csv).not.toContain("1+1");
+  });
+
+  it("exports addresses a spreadsheet could run as formulas defused, and quotes every field with a ;", async () => {
+    const tenant = await createTenantWithWebhook();
+    await deliver(tenant, bounce(8600, "=1+1@x.example", isoNow()));
+    await deliver(tenant, bounce(8601, '"a;=2+2"@x.example', isoNow()));
+    const lines = (await (await call("/v1/suppressions.csv", { token: tenant.token })).text()).split("\r\n");
+    expect(lines.filter((l) => l.startsWith("'=1+1@x.example,outbound,hard_bounce,"))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('"""a;=2+2""@x.example",outbound,hard_bounce,'))).toHaveLength(1);
+    // A spreadsheet that splits on ";" keeps a quoted field whole.
+    expect(csvField("a;=1+1")).toBe('"a;=1+1"');
   });
 });

@@ -3,10 +3,10 @@ import type { ListPosition, Suppression } from "../db/suppressions";
 
 const HEADER = "email,stream,reason,origin,suppressed_at,bounce_type";
 
-/** One CSV field: quoted when needed, and defused when a spreadsheet would run it as a formula. */
+/** One CSV field: quoted when needed (also for a ";", which some spreadsheets split on), and defused when a spreadsheet would run it as a formula. */
 export function csvField(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return /[",;\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 const csvRow = (s: Suppression) =>
