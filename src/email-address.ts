@@ -13,7 +13,7 @@ const ATOM = String.raw`(?:[A-Za-z0-9!#$%&'*+/=?^_\x60{|}~-]|${NON_ASCII})+`;
 const DOT_STRING = `${ATOM}(?:\\.${ATOM})*`;
 const QUOTED_STRING = String.raw`"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e]|${NON_ASCII})*"`;
 const LOCAL_PART = new RegExp(`^(?:${DOT_STRING}|${QUOTED_STRING})$`, "u");
-const LABEL_CHAR = String.raw`[A-Za-z0-9]|${NON_ASCII}`;
+const LABEL_CHAR = `[A-Za-z0-9]|${NON_ASCII}`;
 const LABEL = new RegExp(`^(?:${LABEL_CHAR})(?:(?:${LABEL_CHAR}|-)*(?:${LABEL_CHAR}))?$`, "u");
 const GENERAL_LITERAL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?:[\x21-\x5a\x5e-\x7e]+$/;
 

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { toAddress } from "../src/email-address";
 import { csvField } from "../src/http/suppressions-csv";
+import { auditCopy, MAX_AUDIT_CHARS } from "../src/postmark/payload";
 import { bounce, subscriptionChange } from "./fixtures/postmark-events";
 import { call, expectError, ORIGIN } from "./helpers";
 import {
@@ -181,5 +182,39 @@ describe("addresses from webhooks are RFC 5321 mailboxes", () => {
     expect(lines.filter((l) => l.startsWith('"""a;=2+2""@x.example",outbound,hard_bounce,'))).toHaveLength(1);
     // A spreadsheet that splits on ";" keeps a quoted field whole.
     expect(csvField("a;=1+1")).toBe('"a;=1+1"');
+  });
+});
+
+describe("smaller webhook guards", () => {
+  it("ignores an event whose MessageStream is present but not a stream id; a missing one means outbound", async () => {
+    const tenant = await createTenantWithWebhook();
+    const event = (stream: unknown) =>
+      JSON.stringify({
+        RecordType: "Bounce",
+        ID: 8700 + Math.floor(Math.random() * 1000),
+        Type: "HardBounce",
+        Email: "streamed@example.com",
+        BouncedAt: isoNow(),
+        Inactive: true,
+        ...(stream === undefined ? {} : { MessageStream: stream }),
+      });
+    for (const stream of ["", " ", "bad stream", "a\nb", "-leading", 7, ["outbound"], { id: "outbound" }]) {
+      const res = await postEvent(tenant, event(stream));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "ignored", reason: expect.stringMatching(/MessageStream/) });
+    }
+    expect(await eventRows(tenant.id)).toEqual([]);
+    await deliver(tenant, event(undefined));
+    expect(await suppressionOf(tenant, "streamed@example.com", "outbound")).toMatchObject({ reason: "hard_bounce" });
+  });
+
+  it("keeps the audit copy of a payload within MAX_AUDIT_CHARS, however it escapes", () => {
+    for (const filler of ['"', "\\", "\u0001", "é", "x"]) {
+      const payload = { RecordType: "Bounce", Details: filler.repeat(70_000) };
+      const text = JSON.stringify(payload);
+      const copy = auditCopy(text, payload);
+      expect(copy.length).toBeLessThanOrEqual(MAX_AUDIT_CHARS);
+      expect(JSON.parse(copy)).toMatchObject({ truncated: true, originalLength: text.length });
+    }
   });
 });

@@ -92,7 +92,10 @@ export function classifyEvent(p: Record<string, unknown>): Classification {
   if (kind === "ignore")
     return { action: "ignore", why: "deliveries, opens, clicks and inbound mail do not change suppressions" };
 
-  const stream = typeof p.MessageStream === "string" && STREAM.test(p.MessageStream) ? p.MessageStream : DEFAULT_STREAM;
+  // A missing (or null) stream is Postmark's default; anything else must be a stream id, never guessed as outbound.
+  const stream = p.MessageStream ?? DEFAULT_STREAM;
+  if (typeof stream !== "string" || !STREAM.test(stream))
+    return { action: "ignore", why: "MessageStream is not a message stream id" };
   const messageId = text(p.MessageID, 200);
   return kind === "subscription_change" ? subscriptionChange(p, stream, messageId) : bounce(p, kind, stream, messageId);
 }

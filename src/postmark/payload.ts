@@ -40,8 +40,13 @@ export function auditCopy(text: string, payload: Record<string, unknown>): strin
   if (typeof content === "string" && content.length > MAX_CONTENT_CHARS) {
     copy = JSON.stringify({ ...payload, Content: `[${content.length} characters not kept]` });
   }
-  if (copy.length > MAX_AUDIT_CHARS) {
-    copy = JSON.stringify({ truncated: true, originalLength: copy.length, head: copy.slice(0, MAX_AUDIT_CHARS) });
+  if (copy.length <= MAX_AUDIT_CHARS) return copy;
+  // JSON escaping makes the head longer than its source (up to 6 times, \u0001): shorten it until the whole fits.
+  let headLength = MAX_AUDIT_CHARS;
+  for (;;) {
+    const truncated = JSON.stringify({ truncated: true, originalLength: copy.length, head: copy.slice(0, headLength) });
+    if (truncated.length <= MAX_AUDIT_CHARS) return truncated;
+    // Each character cut saves at least one: cutting the excess converges in a few rounds.
+    headLength -= Math.max(1, truncated.length - MAX_AUDIT_CHARS);
   }
-  return copy;
 }
