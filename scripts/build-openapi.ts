@@ -53,6 +53,11 @@ for (const op of operations) {
         ? { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
         : { description };
   }
+  if (op.body)
+    responses["415"] ??= {
+      description: "`unsupported_media_type`: the body is not application/json or application/*+json (UTF-8)",
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    };
   if (op.auth !== "none")
     responses["401"] ??= {
       description: "Missing or invalid credentials",
@@ -69,7 +74,7 @@ for (const op of operations) {
     ...(op.body
       ? {
           requestBody: {
-            required: true,
+            required: !op.bodyOptional,
             content: { "application/json": { schema: toJsonSchema(op.body, { errorMode: "ignore" }) } },
           },
         }

@@ -156,3 +156,23 @@ describe("one-line text fields", () => {
     expect(await configureEmail(tenant, { ...VALID_SETTINGS, fromName: name })).toMatchObject({ fromName: name });
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("lists 415 on every route that takes a body, the webhook's overlap and the webhook's media type", async () => {
+    const doc = await (await call("/openapi.json")).json<{
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { required: boolean }; responses: Record<string, unknown> }>
+      >;
+    }>();
+    const withBody = Object.values(doc.paths).flatMap((item) => Object.values(item).filter((op) => op.requestBody));
+    expect(withBody.length).toBeGreaterThanOrEqual(6);
+    for (const op of withBody) expect(Object.keys(op.responses)).toContain("415");
+    expect(Object.keys(doc.paths["/webhooks/postmark/{tenantId}"]!.post!.responses)).toContain("415");
+    const rotate = doc.paths["/v1/email/webhook/rotate"]!.post!;
+    expect(rotate.requestBody).toMatchObject({
+      required: false,
+      content: { "application/json": { schema: { properties: { overlapHours: { minimum: 0, maximum: 24 } } } } },
+    });
+  });
+});

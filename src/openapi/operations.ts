@@ -5,6 +5,7 @@ import { EmailSettingsInput } from "../schemas/email-settings";
 import { SuppressionAddInput, SuppressionCheckInput } from "../schemas/suppressions";
 import { CreateTenantInput } from "../schemas/tenants";
 import { TestEmailInput } from "../schemas/test-email";
+import { WebhookRotateInput } from "../schemas/webhook";
 
 export type Auth = "none" | "admin" | "tenant" | "webhook";
 
@@ -16,6 +17,8 @@ export interface Operation {
   summary: string;
   auth: Auth;
   body?: v.GenericSchema;
+  /** The body may be left out (the route then uses its defaults). */
+  bodyOptional?: true;
   query?: Record<string, string>;
   /** status -> description */
   responses: Record<number, string>;
@@ -149,9 +152,15 @@ export const operations: Operation[] = [
     method: "post",
     path: "/v1/email/webhook/rotate",
     tag: "Postmark webhook",
-    summary: "New webhook credentials; the previous ones keep working for 24 hours",
+    summary:
+      "New webhook credentials; the previous ones keep working for `overlapHours` (0..24, default 24; no body: 24). With 0 they stop at once (in other isolates within 60 s)",
     auth: "tenant",
-    responses: { 200: "`{url, username, password, urlWithCredentials}` with the new credentials" },
+    body: WebhookRotateInput,
+    bodyOptional: true,
+    responses: {
+      200: "`{url, username, password, urlWithCredentials}` with the new credentials",
+      400: "`validation_failed`: `overlapHours` is not a whole number from 0 to 24",
+    },
   },
   {
     method: "post",
@@ -164,6 +173,7 @@ export const operations: Operation[] = [
       200: '`{status: "stored" | "duplicate" | "ignored"}`',
       400: "`invalid_json`: the body is not a JSON object",
       413: "`payload_too_large`",
+      415: "`unsupported_media_type`: the body is not sent as application/json",
       503: "`storage_unavailable`: not stored, Postmark retries",
     },
   },
