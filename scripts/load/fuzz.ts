@@ -38,6 +38,139 @@ function malformedBody(random: Random): string {
   ])();
 }
 
+const SETTINGS = {
+  provider: "postmark",
+  host: "smtp.postmarkapp.com",
+  port: 587,
+  fromEmail: "fuzz@example.com",
+  fromName: "Fuzz",
+  apiKey: "fuzz-server-token-0000",
+};
+const PRIVATE_HOSTS = [
+  "127.0.0.1",
+  "localhost",
+  "169.254.169.254",
+  "10.0.0.1",
+  "192.168.1.1",
+  "100.64.0.1",
+  "0.0.0.0",
+  "2130706433",
+  "0x7f000001",
+  "127.1",
+  "017700000001",
+  "metadata.google.internal",
+  "printer.local",
+];
+const UNSAFE_TEXT = ["a\u0000b", "\u001b[2J", "a\u007fb", "a\u0085b", "a\u202eb", "a\u2066b", "a\ud800b", "a\udfffb"];
+/** A far-future Postmark event: refused here only because of how it is sent (it would be stored otherwise). */
+const futureEvent = (random: Random) =>
+  JSON.stringify({
+    RecordType: pick(random, ["Bounce", "SubscriptionChange"]),
+    ID: Math.floor(random() * 1e9),
+    Type: "HardBounce",
+    Email: "future@example.com",
+    Recipient: "future@example.com",
+    SuppressSending: false,
+    BouncedAt: "8999-12-31T00:00:00Z",
+    ChangedAt: "8999-12-31T00:00:00Z",
+  });
+const WRONG_CONTENT_TYPES = [
+  "text/plain",
+  "",
+  "application/x-www-form-urlencoded",
+  "text/json",
+  "application/json; charset=latin1",
+];
+
+/**
+ * Input that is well formed but must be refused by the rules of issue 9: private hosts and non-SMTP ports
+ * (the load stack keeps the production host policy), control characters and broken Unicode in names,
+ * valid JSON sent with a Content-Type that is not JSON, and far-future events sent that way.
+ */
+function refusedByPolicy(random: Random, tenant: BenchTenant, adminToken: string): LoadRequest {
+  const bearer = { Authorization: `Bearer ${tenant.token}` };
+  const json = { "Content-Type": "application/json" };
+  const wrongType = (): Record<string, string> => {
+    const type = pick(random, WRONG_CONTENT_TYPES);
+    return type ? { "Content-Type": type } : {};
+  };
+  const unsafe = () => JSON.parse(`"${pick(random, UNSAFE_TEXT)}"`) as string;
+  return pick(random, [
+    () => ({
+      method: "PUT",
+      path: "/v1/email/settings",
+      headers: { ...bearer, ...json },
+      body: JSON.stringify({ ...SETTINGS, host: pick(random, PRIVATE_HOSTS), port: pick(random, [25, 587, 2525]) }),
+    }),
+    () => ({
+      method: "PUT",
+      path: "/v1/email/settings",
+      headers: { ...bearer, ...json },
+      body: JSON.stringify({ ...SETTINGS, port: pick(random, [22, 80, 443, 465, 6379, 2526, 65535]) }),
+    }),
+    () => ({
+      method: "POST",
+      path: "/v1/email/test",
+      headers: { ...bearer, ...json },
+      body: JSON.stringify({ to: "x@example.com", settings: { ...SETTINGS, host: pick(random, PRIVATE_HOSTS) } }),
+    }),
+    () => ({
+      method: "PUT",
+      path: "/v1/email/settings",
+      headers: { ...bearer, ...json },
+      body: JSON.stringify({ ...SETTINGS, fromName: unsafe() }),
+    }),
+    () => ({
+      method: "POST",
+      path: "/v1/email/test",
+      headers: { ...bearer, ...json },
+      body: JSON.stringify({ to: "x@example.com", toName: unsafe(), settings: SETTINGS }),
+    }),
+    () => ({
+      method: "POST",
+      path: "/v1/tenants",
+      headers: { Authorization: `Bearer ${adminToken}`, ...json },
+      body: JSON.stringify({ name: unsafe() }),
+    }),
+    () => ({
+      method: "PUT",
+      path: "/v1/email/settings",
+      headers: { ...bearer, ...wrongType() },
+      body: JSON.stringify(SETTINGS),
+    }),
+    () => ({
+      method: "POST",
+      path: "/v1/suppressions",
+      headers: { ...bearer, ...wrongType() },
+      body: JSON.stringify({ emails: ["typed@example.com"] }),
+    }),
+    () => ({
+      method: "POST",
+      path: "/v1/tenants",
+      headers: { Authorization: `Bearer ${adminToken}`, ...wrongType() },
+      body: JSON.stringify({ name: "Typed" }),
+    }),
+    () => ({
+      method: "POST",
+      path: "/v1/email/webhook/rotate",
+      headers: { ...bearer, ...wrongType() },
+      body: JSON.stringify({ overlapHours: 0 }),
+    }),
+    () => ({
+      method: "POST",
+      path: "/v1/email/webhook/rotate",
+      headers: { ...bearer, ...json },
+      body: JSON.stringify({ overlapHours: pick(random, [-1, 25, 0.5, "0", null, 1e9]) }),
+    }),
+    () => ({
+      method: "POST",
+      path: tenant.webhookPath,
+      headers: { Authorization: tenant.webhookAuth, ...wrongType() },
+      body: futureEvent(random),
+    }),
+  ])();
+}
+
 const RANDOM_PATHS = [
   "/",
   "/health",
@@ -87,6 +220,9 @@ const RANDOM_QUERIES = [
   "?email=%00",
   `?email=${"e".repeat(400)}`,
   "?limit=5&limit=6",
+  "?from=8999-01-01&to=8999-12-31",
+  "?to=9999-12-31",
+  "?since=999999999999999",
 ];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 
@@ -144,7 +280,7 @@ function fuzzRequest(random: Random, tenants: BenchTenant[], adminToken: string)
       headers: headers(`Bearer ${tenant.token}`),
     };
   }
-  if (roll < 0.8) {
+  if (roll < 0.7) {
     // A tenant's own token with a body its route must refuse.
     const [method, path] = pick(random, [
       ["POST", "/v1/suppressions/check"],
@@ -154,6 +290,7 @@ function fuzzRequest(random: Random, tenants: BenchTenant[], adminToken: string)
     ] as const);
     return { method, path, headers: headers(`Bearer ${tenant.token}`), body: malformedBody(random) };
   }
+  if (roll < 0.82) return refusedByPolicy(random, tenant, adminToken);
   if (roll < 0.9) {
     // The callback URL with its real credentials and a body that is not one JSON object.
     return {

@@ -169,7 +169,9 @@ async function main() {
     const worker = await startWorker({
       run,
       entry: path.join("scripts", "load", "worker", "fault-injecting-worker.ts"),
-      vars: { LOAD_FAULT_INJECTION: "on" },
+      // The production host policy (the local stack lifts it): the load run sends no test email, and the fuzz
+      // pass checks that private hosts and other ports are refused.
+      vars: { LOAD_FAULT_INJECTION: "on", SMTP_ALLOW_PRIVATE_HOSTS: "false" },
     });
     const client = loopbackClient(worker.base, 256);
     try {
