@@ -94,7 +94,7 @@ function refusedByPolicy(random: Random, tenant: BenchTenant, adminToken: string
     const type = pick(random, WRONG_CONTENT_TYPES);
     return type ? { "Content-Type": type } : {};
   };
-  const unsafe = () => JSON.parse(`"${pick(random, UNSAFE_TEXT)}"`) as string;
+  const unsafe = () => pick(random, UNSAFE_TEXT);
   return pick(random, [
     () => ({
       method: "PUT",
