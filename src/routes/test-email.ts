@@ -60,7 +60,7 @@ const sendSettings = (s: SettingsFields, apiKey: string): SendSettings => ({
   apiKey,
 });
 
-/** The request's settings, else the saved ones; the saved key is reused only on the saved host. */
+/** The request's settings, else the saved ones; the saved key is reused only on the saved host and port. */
 async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promise<SendSettings | TestSendError> {
   const given = input.settings;
   const { allowPrivateSmtpHosts } = c.get("config");
