@@ -51,7 +51,11 @@ const security: Record<Auth, Record<string, never[]>[]> = {
 };
 
 // Transforms and checks have no JSON Schema form; what they accept is in their messages and descriptions.
-const jsonSchema = (schema: v.GenericSchema) => toJsonSchema(schema, { errorMode: "ignore" });
+// The document is OpenAPI 3.1 (JSON Schema 2020-12 throughout): no per-schema "$schema" dialect.
+function jsonSchema(schema: v.GenericSchema) {
+  const { $schema: _, ...rest } = toJsonSchema(schema, { errorMode: "ignore" });
+  return rest;
+}
 
 /** The fields of an object schema, also when it is the first step of a pipe (as the report's query is). */
 function objectEntries(schema: v.GenericSchema): Record<string, v.GenericSchema> {
@@ -69,7 +73,7 @@ function parameters(route: RouteDeclaration) {
     schema: { type: "string" },
   }));
   const inQuery = Object.entries(route.query ? objectEntries(route.query) : {}).map(([name, schema]) => {
-    const { description, $schema: _, ...rest } = jsonSchema(schema) as { description?: string; $schema?: string };
+    const { description, ...rest } = jsonSchema(schema) as { description?: string };
     return {
       name,
       in: "query",
@@ -86,8 +90,10 @@ const errorContent = { "application/json": { schema: { $ref: "#/components/schem
 const paths: Record<string, Record<string, unknown>> = {};
 for (const route of declarations) {
   const responses: Record<string, unknown> = {};
-  for (const [status, description] of Object.entries(route.responses)) {
-    responses[status] = Number(status) >= 400 ? { description, content: errorContent } : { description };
+  for (const [status, answer] of Object.entries(route.responses)) {
+    const { description, body } = typeof answer === "string" ? { description: answer, body: undefined } : answer;
+    const content = Number(status) >= 400 ? errorContent : body && { "application/json": { schema: jsonSchema(body) } };
+    responses[status] = content ? { description, content } : { description };
   }
   if (route.auth !== "none")
     responses["401"] ??= { description: "Missing or invalid credentials", content: errorContent };

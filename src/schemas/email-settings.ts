@@ -48,6 +48,22 @@ export const EmailSettingsInput = v.object(
 );
 export type EmailSettingsInput = v.InferOutput<typeof EmailSettingsInput>;
 
+/** The settings as the API shows them: the key only as whether it is set and its last 4 characters. */
+const EmailSettingsView = v.strictObject({
+  provider: v.literal("postmark"),
+  host: v.string(),
+  port: v.number(),
+  fromEmail: v.string(),
+  fromName: v.nullable(v.string()),
+  messageStream: v.string(),
+  apiKey: v.strictObject({ set: v.literal(true), last4: v.string() }),
+  updatedAt: v.string(),
+  /** The last test email's outcome, null before the first. */
+  lastTest: v.nullable(
+    v.strictObject({ ok: v.boolean(), code: v.nullable(v.string()), to: v.string(), at: v.string() }),
+  ),
+});
+
 const tag = "Email settings";
 
 export const emailSettingsApi = {
@@ -58,7 +74,10 @@ export const emailSettingsApi = {
     summary:
       "The Postmark settings (the API key only as `{set, last4}`) and `lastTest`: the last test email's `{ok, code, to, at}` or null",
     auth: "tenant",
-    responses: { 200: "The settings", 404: "`not_configured` before the first save" },
+    responses: {
+      200: { description: "The settings", body: EmailSettingsView },
+      404: "`not_configured` before the first save",
+    },
   }),
   save: declareRoute({
     method: "put",
@@ -67,7 +86,10 @@ export const emailSettingsApi = {
     summary: "Save the Postmark settings; omit `apiKey` to keep the stored one",
     auth: "tenant",
     body: EmailSettingsInput,
-    responses: { 200: "The saved settings", 400: "`validation_failed` with `fields`" },
+    responses: {
+      200: { description: "The saved settings", body: EmailSettingsView },
+      400: "`validation_failed` with `fields`",
+    },
   }),
   remove: declareRoute({
     method: "delete",

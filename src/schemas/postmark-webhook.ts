@@ -1,5 +1,13 @@
 // The Postmark callback URL: the tenant's routes that show and rotate it, and the receiver Postmark posts to.
+import * as v from "valibot";
 import { declareRoute } from "./route";
+
+const CallbackUrl = v.strictObject({
+  url: v.string(),
+  username: v.string(),
+  password: v.string(),
+  urlWithCredentials: v.string(),
+});
 
 const tag = "Postmark webhook";
 
@@ -10,7 +18,7 @@ export const callbackUrlApi = {
     tag,
     summary: "The callback URL to paste into Postmark, with its HTTP Basic credentials (created on first call)",
     auth: "tenant",
-    responses: { 200: "`{url, username, password, urlWithCredentials}`" },
+    responses: { 200: { description: "The callback URL and its credentials", body: CallbackUrl } },
   }),
   rotate: declareRoute({
     method: "post",
@@ -18,7 +26,7 @@ export const callbackUrlApi = {
     tag,
     summary: "New webhook credentials; the previous ones keep working for 24 hours",
     auth: "tenant",
-    responses: { 200: "`{url, username, password, urlWithCredentials}` with the new credentials" },
+    responses: { 200: { description: "The callback URL with the new credentials", body: CallbackUrl } },
   }),
 };
 
@@ -32,7 +40,13 @@ export const webhookReceiverApi = {
     auth: "webhook",
     // The body is read by postmark/payload.ts, which keeps 64-bit bounce IDs exact: documented, not validated here.
     responses: {
-      200: '`{status: "stored" | "duplicate" | "ignored"}`',
+      200: {
+        description: "Committed (stored, or a duplicate of an event stored before), or ignored (with the reason)",
+        body: v.union([
+          v.strictObject({ status: v.picklist(["stored", "duplicate"]) }),
+          v.strictObject({ status: v.literal("ignored"), reason: v.string() }),
+        ]),
+      },
       400: "`invalid_json`: the body is not a JSON object",
       413: "`payload_too_large`",
       503: "`storage_unavailable`: not stored, Postmark retries",

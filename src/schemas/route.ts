@@ -17,8 +17,8 @@ export interface RouteDeclaration {
   params?: v.GenericSchema;
   query?: v.GenericSchema;
   body?: v.GenericSchema;
-  /** Status -> what it means. 4xx and 5xx answer in the one error shape. */
-  responses: Record<number, string>;
+  /** Status -> what it means, with the schema of a JSON answer. 4xx and 5xx answer in the one error shape. */
+  responses: Record<number, string | { description: string; body: v.GenericSchema }>;
 }
 
 /** Declares a route, keeping the literal types of its schemas for `c.req.valid(...)`. */

@@ -1,4 +1,5 @@
 // Unauthenticated service routes and the dashboard page.
+import * as v from "valibot";
 import { declareRoute } from "./route";
 
 export const serviceApi = {
@@ -8,7 +9,10 @@ export const serviceApi = {
     tag: "Service",
     summary: "Liveness and configuration check",
     auth: "none",
-    responses: { 200: "The service is up", 503: "A secret or variable is missing or malformed" },
+    responses: {
+      200: { description: "The service is up", body: v.strictObject({ ok: v.literal(true) }) },
+      503: "A secret or variable is missing or malformed (`{ok: false, error}`)",
+    },
   }),
   openapi: declareRoute({
     method: "get",

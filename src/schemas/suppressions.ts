@@ -133,6 +133,20 @@ const BounceReportQuery = v.pipe(
   ),
 );
 
+const reasonOut = v.picklist(SUPPRESSION_REASONS);
+
+/** One suppressed address, as the list, the lookup and the CSV show it. */
+const Suppression = v.strictObject({
+  email: v.string(),
+  stream: v.string(),
+  reason: reasonOut,
+  origin: v.picklist(["postmark", "api"]),
+  suppressedAt: v.string(),
+  bounceType: v.optional(v.string()),
+  details: v.optional(v.string()),
+  canReactivate: v.boolean(),
+});
+
 const tag = "Suppressions";
 
 export const suppressionsApi = {
@@ -143,7 +157,13 @@ export const suppressionsApi = {
     summary: "Suppressed addresses in (email, stream) order, a page at a time",
     auth: "tenant",
     query: SuppressionListQuery,
-    responses: { 200: "`{items: [suppression], nextCursor}`", 400: "`validation_failed` (e.g. a bad cursor)" },
+    responses: {
+      200: {
+        description: "A page; `nextCursor` is null on the last one",
+        body: v.strictObject({ items: v.array(Suppression), nextCursor: v.nullable(v.string()) }),
+      },
+      400: "`validation_failed` (e.g. a bad cursor)",
+    },
   }),
   csv: declareRoute({
     method: "get",
@@ -162,7 +182,21 @@ export const suppressionsApi = {
     auth: "tenant",
     query: ChangesQuery,
     responses: {
-      200: "`{items: [{email, stream, suppressed, reason, changedAt}], nextSince}`",
+      200: {
+        description: "The changes after `since`, and the `since` of the next call",
+        body: v.strictObject({
+          items: v.array(
+            v.strictObject({
+              email: v.string(),
+              stream: v.string(),
+              suppressed: v.boolean(),
+              reason: v.nullable(reasonOut),
+              changedAt: v.string(),
+            }),
+          ),
+          nextSince: v.string(),
+        }),
+      },
       400: "`validation_failed`",
     },
   }),
@@ -173,7 +207,13 @@ export const suppressionsApi = {
     summary: "Which of up to 1000 addresses are suppressed",
     auth: "tenant",
     body: SuppressionCheckInput,
-    responses: { 200: "`{suppressed: [{email, reason}]}`, only the suppressed ones", 400: "`validation_failed`" },
+    responses: {
+      200: {
+        description: "Only the suppressed ones",
+        body: v.strictObject({ suppressed: v.array(v.strictObject({ email: v.string(), reason: reasonOut })) }),
+      },
+      400: "`validation_failed`",
+    },
   }),
   add: declareRoute({
     method: "post",
@@ -182,7 +222,10 @@ export const suppressionsApi = {
     summary: "Suppress up to 1000 addresses by hand (origin api)",
     auth: "tenant",
     body: SuppressionAddInput,
-    responses: { 200: "`{added: n}`: addresses not suppressed before", 400: "`validation_failed`" },
+    responses: {
+      200: { description: "How many were not suppressed before", body: v.strictObject({ added: v.number() }) },
+      400: "`validation_failed`",
+    },
   }),
   get: declareRoute({
     method: "get",
@@ -192,7 +235,10 @@ export const suppressionsApi = {
     auth: "tenant",
     params: EmailParam,
     query: StreamQuery,
-    responses: { 200: "The suppression", 404: "`not_found`: the address is active" },
+    responses: {
+      200: { description: "The suppression", body: Suppression },
+      404: "`not_found`: the address is active",
+    },
   }),
   reactivate: declareRoute({
     method: "delete",
@@ -215,7 +261,18 @@ export const reportsApi = {
     auth: "tenant",
     query: BounceReportQuery,
     responses: {
-      200: "`{from, to, total, byType, byDay: [{date, count}], spamComplaints, suppressed}`",
+      200: {
+        description: "Bounces in the range by type and by day (every day listed), spam complaints, suppressed now",
+        body: v.strictObject({
+          from: v.string(),
+          to: v.string(),
+          total: v.number(),
+          byType: v.record(v.string(), v.number()),
+          byDay: v.array(v.strictObject({ date: v.string(), count: v.number() })),
+          spamComplaints: v.number(),
+          suppressed: v.number(),
+        }),
+      },
       400: `\`validation_failed\`: a bad date or a range over ${REPORT_MAX_DAYS} days`,
     },
   }),

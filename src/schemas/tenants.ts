@@ -7,6 +7,10 @@ const CreateTenantInput = v.object({
   name: v.pipe(singleLineText(200), v.nonEmpty("must not be empty")),
 });
 
+const Tenant = v.strictObject({ id: v.string(), name: v.string(), createdAt: v.string() });
+const IssuedToken = v.strictObject({ token: v.string(), id: v.string() });
+const TokenInfo = v.strictObject({ id: v.string(), createdAt: v.string(), revokedAt: v.nullable(v.string()) });
+
 const tag = "Operator";
 
 export const tenantsApi = {
@@ -17,7 +21,13 @@ export const tenantsApi = {
     summary: "Create a tenant and its first access token (shown only here)",
     auth: "admin",
     body: CreateTenantInput,
-    responses: { 201: "The tenant, with `token`", 400: "Invalid input" },
+    responses: {
+      201: {
+        description: "The tenant, with its first access token (shown only here)",
+        body: v.strictObject({ ...Tenant.entries, token: v.string(), tokenId: v.string() }),
+      },
+      400: "Invalid input",
+    },
   }),
   list: declareRoute({
     method: "get",
@@ -25,7 +35,7 @@ export const tenantsApi = {
     tag,
     summary: "List tenants",
     auth: "admin",
-    responses: { 200: "`{items: [{id, name, createdAt}]}`" },
+    responses: { 200: { description: "Every tenant", body: v.strictObject({ items: v.array(Tenant) }) } },
   }),
   get: declareRoute({
     method: "get",
@@ -33,7 +43,7 @@ export const tenantsApi = {
     tag,
     summary: "One tenant",
     auth: "admin",
-    responses: { 200: "`{id, name, createdAt}`", 404: "No such tenant" },
+    responses: { 200: { description: "The tenant", body: Tenant }, 404: "No such tenant" },
   }),
   issueToken: declareRoute({
     method: "post",
@@ -41,7 +51,7 @@ export const tenantsApi = {
     tag,
     summary: "Issue another access token; earlier ones stay valid until revoked",
     auth: "admin",
-    responses: { 201: "`{token, id}`", 404: "No such tenant" },
+    responses: { 201: { description: "The new token (shown only here)", body: IssuedToken }, 404: "No such tenant" },
   }),
   listTokens: declareRoute({
     method: "get",
@@ -49,7 +59,10 @@ export const tenantsApi = {
     tag,
     summary: "List a tenant's access tokens (ids and dates, never the tokens)",
     auth: "admin",
-    responses: { 200: "`{items: [{id, createdAt, revokedAt}]}`", 404: "No such tenant" },
+    responses: {
+      200: { description: "The tenant's tokens", body: v.strictObject({ items: v.array(TokenInfo) }) },
+      404: "No such tenant",
+    },
   }),
   revokeToken: declareRoute({
     method: "delete",

@@ -12,6 +12,23 @@ export const TestEmailInput = v.object({
 });
 export type TestEmailInput = v.InferOutput<typeof TestEmailInput>;
 
+/** A test that did not get through: one code, a message and a hint, all meant for a person. */
+const TestSendError = v.strictObject({ code: v.string(), message: v.string(), hint: v.string() });
+
+const TestSendAnswer = v.union([
+  v.strictObject({
+    ok: v.literal(true),
+    to: v.string(),
+    from: v.string(),
+    host: v.string(),
+    port: v.number(),
+    tls: v.literal(true),
+    elapsedMs: v.number(),
+    hint: v.string(),
+  }),
+  v.strictObject({ ok: v.literal(false), error: TestSendError }),
+]);
+
 export const testEmailApi = {
   send: declareRoute({
     method: "post",
@@ -22,7 +39,11 @@ export const testEmailApi = {
     auth: "tenant",
     body: TestEmailInput,
     responses: {
-      200: "`{ok: true, to, from, host, port, tls: true, elapsedMs, hint}`, or `{ok: false, error: {code, message, hint}}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
+      200: {
+        description:
+          "Sent, or `{ok: false, error}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
+        body: TestSendAnswer,
+      },
       400: "`validation_failed` with `fields` (an invalid address, a line break in a header value)",
       429: "`rate_limited`: more than 10 test emails in a minute",
     },
