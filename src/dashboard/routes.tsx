@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../http/app-env";
 import { notFound } from "../http/errors";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { serviceApi } from "../schemas/service";
 import { DashboardPage } from "./page";
 
@@ -24,7 +24,7 @@ const dashboardHeaders = secureHeaders({ contentSecurityPolicy: DASHBOARD_CSP, r
 
 export const dashboardRoutes = new Hono<AppEnv>().use("/", dashboardHeaders);
 
-route(dashboardRoutes, serviceApi.dashboard, (c) => {
+register(dashboardRoutes, serviceApi.dashboard, (c) => {
   // Always the deployed version, so the page never pairs with a script from another release.
   c.header("Cache-Control", "no-store");
   return c.html(<DashboardPage />);

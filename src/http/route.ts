@@ -25,7 +25,7 @@ type ValidInput<D extends RouteDeclaration> = {
   out: Valid<D, "params", "param"> & Valid<D, "query", "query"> & Valid<D, "body", "json">;
 };
 
-export function route<D extends RouteDeclaration>(
+export function register<D extends RouteDeclaration>(
   router: Hono<AppEnv>,
   declaration: D,
   handler: Handler<AppEnv, string, ValidInput<D>>,

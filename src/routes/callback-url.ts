@@ -8,7 +8,7 @@ import {
   type StoredCredential,
 } from "../db/webhook-credentials";
 import type { AppEnv } from "../http/app-env";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { callbackUrlApi as api } from "../schemas/postmark-webhook";
 
 /** What the settings page shows: the callback URL, with and without the credentials in it. */
@@ -25,7 +25,7 @@ async function webhookView(c: Context<AppEnv>, credential: StoredCredential) {
 
 export const callbackUrlRoutes = new Hono<AppEnv>();
 
-route(callbackUrlRoutes, api.get, async (c) => {
+register(callbackUrlRoutes, api.get, async (c) => {
   const tenantId = c.get("tenantId");
   // Created on first sight, so every tenant has a callback URL without an extra step.
   const credential =
@@ -39,7 +39,7 @@ route(callbackUrlRoutes, api.get, async (c) => {
   return c.json(await webhookView(c, credential));
 });
 
-route(callbackUrlRoutes, api.rotate, async (c) => {
+register(callbackUrlRoutes, api.rotate, async (c) => {
   const tenantId = c.get("tenantId");
   const fresh = await newWebhookCredential(c.get("config").keyring, tenantId);
   await rotateCredential(c.env.DB, tenantId, fresh, new Date());

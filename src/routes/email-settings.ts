@@ -4,7 +4,7 @@ import { deleteEmailSettings, type EmailSettings, getEmailSettings, saveEmailSet
 import { type LastTestSend, lastTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { emailSettingsApi as api } from "../schemas/email-settings";
 
 const noSettings = () =>
@@ -34,13 +34,13 @@ function settingsView(s: EmailSettings, lastTest: LastTestSend | null) {
 
 export const emailSettingsRoutes = new Hono<AppEnv>();
 
-route(emailSettingsRoutes, api.get, async (c) => {
+register(emailSettingsRoutes, api.get, async (c) => {
   const settings = await getEmailSettings(c.env.DB, c.get("tenantId"));
   if (!settings) throw noSettings();
   return c.json(settingsView(settings, await lastTestSend(c.env.DB, settings.tenantId)));
 });
 
-route(emailSettingsRoutes, api.save, async (c) => {
+register(emailSettingsRoutes, api.save, async (c) => {
   const { apiKey, ...input } = c.req.valid("json");
   const tenantId = c.get("tenantId");
   const existing = await getEmailSettings(c.env.DB, tenantId);
@@ -54,7 +54,7 @@ route(emailSettingsRoutes, api.save, async (c) => {
   return c.json(settingsView(settings, await lastTestSend(c.env.DB, tenantId)));
 });
 
-route(emailSettingsRoutes, api.remove, async (c) => {
+register(emailSettingsRoutes, api.remove, async (c) => {
   await deleteEmailSettings(c.env.DB, c.get("tenantId"));
   return c.body(null, 204);
 });

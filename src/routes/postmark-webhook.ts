@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { batchCommitterFor } from "../db/batch-commit";
 import { eventStatements, type Receipt, storeOutcome } from "../db/postmark-events";
 import type { AppEnv } from "../http/app-env";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { invalidJson } from "../http/validation";
 import { orUnavailable } from "../http/webhook-auth";
 import { classifyEvent } from "../postmark/classify";
@@ -14,7 +14,7 @@ import { webhookReceiverApi as api } from "../schemas/postmark-webhook";
 
 export const postmarkWebhookRoutes = new Hono<AppEnv>();
 
-route(postmarkWebhookRoutes, api.receive, async (c) => {
+register(postmarkWebhookRoutes, api.receive, async (c) => {
   const tenantId = c.req.param("tenantId") ?? "";
   // Not the JSON validator: this parse keeps 64-bit bounce IDs exact (postmark/payload.ts).
   const text = await c.req.text();

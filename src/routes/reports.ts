@@ -2,12 +2,12 @@
 import { Hono } from "hono";
 import { bounceReport } from "../db/reports";
 import type { AppEnv } from "../http/app-env";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { reportsApi as api } from "../schemas/suppressions";
 
 export const reportRoutes = new Hono<AppEnv>();
 
-route(reportRoutes, api.bounces, async (c) => {
+register(reportRoutes, api.bounces, async (c) => {
   const { from, to, stream } = c.req.valid("query");
   const report = await bounceReport(c.env.DB, c.get("tenantId"), from, to, stream ?? null);
   return c.json({ from, to, ...report });

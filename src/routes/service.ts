@@ -3,12 +3,12 @@ import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
 import openapi from "../generated/openapi.json";
 import type { AppEnv } from "../http/app-env";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { serviceApi as api } from "../schemas/service";
 
 export const serviceRoutes = new Hono<AppEnv>();
 
-route(serviceRoutes, api.health, async (c) => {
+register(serviceRoutes, api.health, async (c) => {
   try {
     await loadConfig(c.env);
   } catch (err) {
@@ -18,4 +18,4 @@ route(serviceRoutes, api.health, async (c) => {
   return c.json({ ok: true });
 });
 
-route(serviceRoutes, api.openapi, (c) => c.json(openapi));
+register(serviceRoutes, api.openapi, (c) => c.json(openapi));

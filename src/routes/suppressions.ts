@@ -13,7 +13,7 @@ import {
 import { normaliseEmail } from "../email-address";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, notFound, validationFailed } from "../http/errors";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { suppressionsCsv } from "../http/suppressions-csv";
 import { type ChangeEffect, changeVersion } from "../model/suppression";
 import { toIsoMillis, utcNow } from "../postmark/timestamps";
@@ -43,7 +43,7 @@ function apiNow(effect: ChangeEffect) {
 
 export const suppressionRoutes = new Hono<AppEnv>();
 
-route(suppressionRoutes, api.list, async (c) => {
+register(suppressionRoutes, api.list, async (c) => {
   const query = c.req.valid("query");
   const after = query.cursor ? decodeCursor(query.cursor) : null;
   const items = await listSuppressions(c.env.DB, c.get("tenantId"), query, query.limit, after);
@@ -54,7 +54,7 @@ route(suppressionRoutes, api.list, async (c) => {
   });
 });
 
-route(suppressionRoutes, api.csv, (c) => {
+register(suppressionRoutes, api.csv, (c) => {
   const query = c.req.valid("query");
   const pageSize = 1000;
   const body = suppressionsCsv(
@@ -67,20 +67,20 @@ route(suppressionRoutes, api.csv, (c) => {
   });
 });
 
-route(suppressionRoutes, api.changes, async (c) => {
+register(suppressionRoutes, api.changes, async (c) => {
   const query = c.req.valid("query");
   const changes = await listChanges(c.env.DB, c.get("tenantId"), query.since, query.limit);
   const items = changes.map(({ seq: _seq, ...change }) => change);
   return c.json({ items, nextSince: String(changes[changes.length - 1]?.seq ?? query.since) });
 });
 
-route(suppressionRoutes, api.check, async (c) => {
+register(suppressionRoutes, api.check, async (c) => {
   const input = c.req.valid("json");
   const emails = [...new Set(input.emails.map(normaliseEmail))];
   return c.json({ suppressed: await checkSuppressions(c.env.DB, c.get("tenantId"), input.stream, emails) });
 });
 
-route(suppressionRoutes, api.add, async (c) => {
+register(suppressionRoutes, api.add, async (c) => {
   const input = c.req.valid("json");
   const emails = [...new Set(input.emails.map(normaliseEmail))];
   const added = await addSuppressions(
@@ -94,14 +94,14 @@ route(suppressionRoutes, api.add, async (c) => {
   return c.json({ added: added.length });
 });
 
-route(suppressionRoutes, api.get, async (c) => {
+register(suppressionRoutes, api.get, async (c) => {
   const { email } = c.req.valid("param");
   const suppression = await getSuppression(c.env.DB, c.get("tenantId"), c.req.valid("query").stream, email);
   if (!suppression) throw notFound("A suppression of this address");
   return c.json(suppression);
 });
 
-route(suppressionRoutes, api.reactivate, async (c) => {
+register(suppressionRoutes, api.reactivate, async (c) => {
   const { email } = c.req.valid("param");
   const { stream } = c.req.valid("query");
   const result = await reactivateSuppression(c.env.DB, c.get("tenantId"), stream, email, apiNow("reactivate"));

@@ -3,12 +3,12 @@ import { Hono } from "hono";
 import { createTenant, getTenant, issueToken, listTenants, listTokens, revokeToken } from "../db/tenants";
 import type { AppEnv } from "../http/app-env";
 import { notFound } from "../http/errors";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { tenantsApi as api } from "../schemas/tenants";
 
 export const tenantRoutes = new Hono<AppEnv>();
 
-route(tenantRoutes, api.create, async (c) => {
+register(tenantRoutes, api.create, async (c) => {
   const tenant = await createTenant(c.env.DB, c.req.valid("json").name);
   return c.json(
     {
@@ -22,28 +22,28 @@ route(tenantRoutes, api.create, async (c) => {
   );
 });
 
-route(tenantRoutes, api.list, async (c) => c.json({ items: await listTenants(c.env.DB) }));
+register(tenantRoutes, api.list, async (c) => c.json({ items: await listTenants(c.env.DB) }));
 
-route(tenantRoutes, api.get, async (c) => {
+register(tenantRoutes, api.get, async (c) => {
   const tenant = await getTenant(c.env.DB, c.req.param("id") ?? "");
   if (!tenant) throw notFound("This tenant");
   return c.json(tenant);
 });
 
-route(tenantRoutes, api.issueToken, async (c) => {
+register(tenantRoutes, api.issueToken, async (c) => {
   const tenant = await getTenant(c.env.DB, c.req.param("id") ?? "");
   if (!tenant) throw notFound("This tenant");
   const issued = await issueToken(c.env.DB, tenant.id);
   return c.json({ token: issued.token, id: issued.id }, 201);
 });
 
-route(tenantRoutes, api.listTokens, async (c) => {
+register(tenantRoutes, api.listTokens, async (c) => {
   const tenant = await getTenant(c.env.DB, c.req.param("id") ?? "");
   if (!tenant) throw notFound("This tenant");
   return c.json({ items: await listTokens(c.env.DB, tenant.id) });
 });
 
-route(tenantRoutes, api.revokeToken, async (c) => {
+register(tenantRoutes, api.revokeToken, async (c) => {
   const revoked = await revokeToken(c.env.DB, c.req.param("id") ?? "", c.req.param("tokenId") ?? "");
   if (!revoked) throw notFound("This token");
   return c.body(null, 204);

@@ -6,7 +6,7 @@ import { findSuppression } from "../db/suppressions";
 import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
-import { route } from "../http/route";
+import { register } from "../http/route";
 import { SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
 import { composeTestEmail, type SendSettings } from "../postmark/test-message";
 import {
@@ -64,7 +64,7 @@ async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promi
 
 export const testEmailRoutes = new Hono<AppEnv>();
 
-route(testEmailRoutes, api.send, async (c) => {
+register(testEmailRoutes, api.send, async (c) => {
   const input = c.req.valid("json");
   const settings = await resolveSettings(c, input);
   const tenantId = c.get("tenantId");
