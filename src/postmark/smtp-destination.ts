@@ -11,19 +11,14 @@ const LOCAL_NAMES = /(^|\.)(localhost|local|internal)$/;
 const NUMERIC_LAST_LABEL = /(^|\.)(\d+|0x[0-9a-f]*)$/;
 const IPV6_GLOBAL_UNICAST = ipaddr.IPv6.parse("2000::");
 
-export interface SmtpDestinationProblems {
-  host?: string;
-  port?: string;
-}
-
 /**
- * What is wrong with connecting to `host`:`port` under the default policy (empty when nothing is). With
- * `allowPrivate` (SMTP_ALLOW_PRIVATE_HOSTS, for local development) every destination is allowed.
- * Only the name is checked: a DNS name that resolves to a private address cannot be caught here.
+ * What is wrong with connecting to `host`:`port` under the default policy, by field (`host`, `port`; empty when
+ * nothing is). With `allowPrivate` (SMTP_ALLOW_PRIVATE_HOSTS, for local development) every destination is
+ * allowed. Only the name is checked: a DNS name that resolves to a private address cannot be caught here.
  */
-export function smtpDestinationProblems(host: string, port: number, allowPrivate: boolean): SmtpDestinationProblems {
+export function smtpDestinationProblems(host: string, port: number, allowPrivate: boolean): Record<string, string> {
   if (allowPrivate) return {};
-  const problems: SmtpDestinationProblems = {};
+  const problems: Record<string, string> = {};
   const hostProblem = hostPolicyProblem(
     host
       .trim()

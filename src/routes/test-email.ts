@@ -1,17 +1,15 @@
 // "Send a test email": one message from the Worker over SMTP with STARTTLS, with the saved settings or with
 // settings sent along (not saved). Every attempt is audited; 10 a minute per tenant.
-
-import type { Context } from "hono";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { getEmailSettings } from "../db/email-settings";
 import { findSuppression } from "../db/suppressions";
 import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
-import { readJsonBody } from "../http/json-body";
+import { register } from "../http/route";
 import { smtpDestinationProblems } from "../postmark/smtp-destination";
 import { SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
-import { composeTestEmail } from "../postmark/test-message";
+import { composeTestEmail, type SendSettings } from "../postmark/test-message";
 import {
   explainFailure,
   notConfigured,
@@ -20,25 +18,15 @@ import {
   savedDestinationRefused,
   type TestSendError,
 } from "../postmark/test-send-outcome";
-import { TestEmailInput } from "../schemas/test-email";
+import { testEmailApi as api, type TestEmailInput } from "../schemas/test-email";
 import { sameDestination } from "./email-settings";
 
-export const rateLimited = () =>
+const rateLimited = () =>
   new ApiError(
     429,
     "rate_limited",
     `At most ${TEST_SENDS_PER_MINUTE} test emails a minute can be sent: wait a minute and try again.`,
   );
-
-/** The settings a test is sent with, the key opened. Lives only for the request. */
-interface SendSettings {
-  host: string;
-  port: number;
-  fromEmail: string;
-  fromName: string | null;
-  messageStream: string;
-  apiKey: string;
-}
 
 /**
  * The SMTP deadline: SMTP_DEADLINE_MS, or lower when the test-only binding TEST_SMTP_DEADLINE_MS asks for it
@@ -49,13 +37,11 @@ function smtpDeadlineMs(env: Env): number {
   return Number.isFinite(requested) && requested > 0 ? Math.min(requested, SMTP_DEADLINE_MS) : SMTP_DEADLINE_MS;
 }
 
-type SettingsFields = Pick<SendSettings, "host" | "port" | "fromEmail" | "fromName" | "messageStream">;
-
-const sendSettings = (s: SettingsFields, apiKey: string): SendSettings => ({
-  host: s.host.toLowerCase(),
+const sendSettings = (s: Omit<SendSettings, "apiKey">, apiKey: string): SendSettings => ({
+  host: s.host,
   port: s.port,
   fromEmail: s.fromEmail,
-  fromName: s.fromName || null,
+  fromName: s.fromName,
   messageStream: s.messageStream,
   apiKey,
 });
@@ -89,8 +75,10 @@ async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promi
   }
 }
 
-export const testEmailRoutes = new Hono<AppEnv>().post("/", async (c) => {
-  const input = await readJsonBody(c, TestEmailInput);
+export const testEmailRoutes = new Hono<AppEnv>();
+
+register(testEmailRoutes, api.send, async (c) => {
+  const input = c.req.valid("json");
   const settings = await resolveSettings(c, input);
   const tenantId = c.get("tenantId");
   const db = c.env.DB;

@@ -1,0 +1,81 @@
+// The Postmark callback URL: the tenant's routes that show and rotate it, and the receiver Postmark posts to.
+import * as v from "valibot";
+import { declareRoute } from "./route";
+
+const CallbackUrl = v.strictObject({
+  url: v.string(),
+  username: v.string(),
+  password: v.string(),
+  urlWithCredentials: v.string(),
+});
+
+/** How long credentials rotated out keep working when the request does not say. */
+const DEFAULT_OVERLAP_HOURS = 24;
+const overlapMessage = "must be a whole number of hours from 0 to 24";
+
+/** The optional body of POST /v1/email/webhook/rotate; left out, the defaults apply. */
+const WebhookRotateInput = v.object({
+  /** 0 revokes the previous credentials at once (leaked ones); up to 24 while Postmark's URL is being replaced. */
+  overlapHours: v.optional(
+    v.pipe(
+      v.number(overlapMessage),
+      v.integer(overlapMessage),
+      v.minValue(0, overlapMessage),
+      v.maxValue(DEFAULT_OVERLAP_HOURS, overlapMessage),
+      v.description("How long the previous credentials keep working: 0 revokes them at once"),
+    ),
+    DEFAULT_OVERLAP_HOURS,
+  ),
+});
+
+const tag = "Postmark webhook";
+
+export const callbackUrlApi = {
+  get: declareRoute({
+    method: "get",
+    path: "/v1/email/webhook",
+    tag,
+    summary: "The callback URL to paste into Postmark, with its HTTP Basic credentials (created on first call)",
+    auth: "tenant",
+    responses: { 200: { description: "The callback URL and its credentials", body: CallbackUrl } },
+  }),
+  rotate: declareRoute({
+    method: "post",
+    path: "/v1/email/webhook/rotate",
+    tag,
+    summary:
+      "New webhook credentials; the previous ones keep working for `overlapHours` (0..24, default 24; no body: 24). With 0 they stop at once (in other isolates within 60 s)",
+    auth: "tenant",
+    body: WebhookRotateInput,
+    bodyOptional: true,
+    responses: {
+      200: { description: "The callback URL with the new credentials", body: CallbackUrl },
+      400: "`validation_failed`: `overlapHours` is not a whole number from 0 to 24",
+    },
+  }),
+};
+
+export const webhookReceiverApi = {
+  receive: declareRoute({
+    method: "post",
+    path: "/webhooks/postmark/{tenantId}",
+    tag,
+    summary:
+      "Postmark posts one event here (bounce, spam complaint, subscription change; others are acknowledged and ignored)",
+    auth: "webhook",
+    // The body is read by postmark/payload.ts, which keeps 64-bit bounce IDs exact: documented, not validated here.
+    responses: {
+      200: {
+        description: "Committed (stored, or a duplicate of an event stored before), or ignored (with the reason)",
+        body: v.union([
+          v.strictObject({ status: v.picklist(["stored", "duplicate"]) }),
+          v.strictObject({ status: v.literal("ignored"), reason: v.string() }),
+        ]),
+      },
+      400: "`invalid_json`: the body is not a JSON object",
+      413: "`payload_too_large`",
+      415: "`unsupported_media_type`: the body is not sent as application/json",
+      503: "`storage_unavailable`: not stored, Postmark retries",
+    },
+  }),
+};
