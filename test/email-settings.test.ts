@@ -1,15 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config";
-import { call, configureEmail, createTenant, expectError, VALID_SETTINGS } from "./helpers";
+import { call, configureEmail, createTenant, expectError, storedRow, VALID_SETTINGS } from "./helpers";
 
 const put = (token: string, json: unknown) => call("/v1/email/settings", { method: "PUT", token, json });
-
-async function storedRow(tenantId: string) {
-  return env.DB.prepare("SELECT * FROM email_settings WHERE tenant_id = ?")
-    .bind(tenantId)
-    .first<Record<string, unknown>>();
-}
 
 describe("email settings", () => {
   it("is not_configured before the first save", async () => {

@@ -47,6 +47,13 @@ export async function configureEmail(tenant: TestTenant, settings: Record<string
   return res.json<Record<string, unknown>>();
 }
 
+/** The tenant's email_settings row as stored (sealed key and all), or null. */
+export async function storedRow(tenantId: string) {
+  return env.DB.prepare("SELECT * FROM email_settings WHERE tenant_id = ?")
+    .bind(tenantId)
+    .first<Record<string, unknown>>();
+}
+
 /** Asserts the API's error shape and returns the error object. */
 export async function expectError(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);

@@ -3,15 +3,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { smtpDestinationProblems } from "../src/postmark/smtp-destination";
-import { call, configureEmail, createTenant, expectError, ORIGIN, VALID_SETTINGS } from "./helpers";
+import { call, configureEmail, createTenant, expectError, ORIGIN, storedRow, VALID_SETTINGS } from "./helpers";
 import { fetchWorker } from "./postmark-helpers";
 import { arrivedAt, sendTest, serverState, settingsFor, smtp, uniqueRecipient, useServer } from "./smtp-helpers";
-
-async function storedRow(tenantId: string) {
-  return env.DB.prepare("SELECT * FROM email_settings WHERE tenant_id = ?")
-    .bind(tenantId)
-    .first<Record<string, unknown>>();
-}
 
 describe("the saved key goes only to the host and port it was saved with", () => {
   it("refuses a PUT that moves the settings to another host or port without the key, and changes nothing", async () => {
