@@ -158,7 +158,7 @@ describe("one-line text fields", () => {
 });
 
 describe("the OpenAPI document", () => {
-  it("lists 415 on every route that takes a body, the webhook's overlap and the webhook's media type", async () => {
+  it("lists 415 on every route that takes a body, the host and port policy, and rotate's optional overlap", async () => {
     const doc = await (await call("/openapi.json")).json<{
       paths: Record<
         string,
@@ -169,6 +169,14 @@ describe("the OpenAPI document", () => {
     expect(withBody.length).toBeGreaterThanOrEqual(6);
     for (const op of withBody) expect(Object.keys(op.responses)).toContain("415");
     expect(Object.keys(doc.paths["/webhooks/postmark/{tenantId}"]!.post!.responses)).toContain("415");
+    const settings = doc.paths["/v1/email/settings"]!.put! as unknown as {
+      requestBody: {
+        content: { "application/json": { schema: { properties: Record<string, { description: string }> } } };
+      };
+    };
+    const fields = settings.requestBody.content["application/json"].schema.properties;
+    expect(fields.host!.description).toMatch(/public DNS name.*SMTP_ALLOW_PRIVATE_HOSTS/);
+    expect(fields.port!.description).toMatch(/25, 587, 2525/);
     const rotate = doc.paths["/v1/email/webhook/rotate"]!.post!;
     expect(rotate.requestBody).toMatchObject({
       required: false,

@@ -28,8 +28,22 @@ export const EmailSettingsInput = v.object(
       v.literal("postmark", 'must be "postmark", the only provider supported'),
       POSTMARK_DEFAULTS.provider,
     ),
-    host: v.optional(hostname, POSTMARK_DEFAULTS.host),
-    port: v.optional(port, POSTMARK_DEFAULTS.port),
+    host: v.optional(
+      v.pipe(
+        hostname,
+        v.description(
+          "A public DNS name (not localhost, *.local, *.internal or a single label) or a public IP address as four decimal numbers, unless SMTP_ALLOW_PRIVATE_HOSTS=true",
+        ),
+      ),
+      POSTMARK_DEFAULTS.host,
+    ),
+    port: v.optional(
+      v.pipe(
+        port,
+        v.description("One of Postmark's SMTP ports: 25, 587, 2525 (any, with SMTP_ALLOW_PRIVATE_HOSTS=true)"),
+      ),
+      POSTMARK_DEFAULTS.port,
+    ),
     fromEmail: emailAddress,
     // An empty name is no name.
     fromName: v.optional(
@@ -83,12 +97,13 @@ export const emailSettingsApi = {
     method: "put",
     path: "/v1/email/settings",
     tag,
-    summary: "Save the Postmark settings; omit `apiKey` to keep the stored one",
+    summary:
+      "Save the Postmark settings; omit `apiKey` to keep the stored one (only while host and port stay: a new host or port needs the key again). Test emails go only to public hosts on Postmark's SMTP ports",
     auth: "tenant",
     body: EmailSettingsInput,
     responses: {
       200: { description: "The saved settings", body: EmailSettingsView },
-      400: "`validation_failed` with `fields`",
+      400: "`validation_failed` with `fields` (`host` / `port` outside the host and port policy, `apiKey` missing for a new host or port)",
     },
   }),
   remove: declareRoute({

@@ -44,7 +44,7 @@ export const testEmailApi = {
           "Sent, or `{ok: false, error}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
         body: TestSendAnswer,
       },
-      400: "`validation_failed` with `fields` (an invalid address, a line break in a header value)",
+      400: "`validation_failed` with `fields` (an invalid address, a line break in a header value, `settings.host` / `settings.port` outside the host and port policy, `settings.apiKey` missing for another host or port)",
       429: "`rate_limited`: more than 10 test emails in a minute",
     },
   }),
