@@ -212,7 +212,7 @@ exportButton.addEventListener("click", async () => {
   await whileBusy(exportButton, async () => {
     try {
       // The CSV route needs the Bearer token, so a plain link cannot fetch it: download a blob instead.
-      const { filename, blob } = await exportSuppressions(new URLSearchParams());
+      const { filename, blob } = await exportSuppressions(filterQuery());
       const url = URL.createObjectURL(blob);
       const link = el("a", { href: url, download: filename });
       document.body.append(link);
