@@ -119,7 +119,7 @@ export function setFieldError(control, message) {
  * @param {Record<string, string>} fields
  * @returns {string[]}
  */
-export function showFieldErrors(form, fields) {
+function showFieldErrors(form, fields) {
   const unmatched = [];
   /** @type {Control | null} */
   let first = null;
@@ -137,6 +137,19 @@ export function showFieldErrors(form, fields) {
   }
   first?.focus();
   return unmatched;
+}
+
+/**
+ * A form's failed request in words: for a `validation_failed`, each field's problem next to its control and
+ * `summary` in the notice (with any problem no control matches); any other failure in the notice.
+ * @param {HTMLElement} box
+ * @param {HTMLFormElement} form
+ * @param {import("./api.js").ApiFailure} failure
+ * @param {string} summary
+ */
+export function showFormFailure(box, form, failure, summary) {
+  if (failure.code === "validation_failed") notify(box, "error", summary, ...showFieldErrors(form, failure.fields));
+  else showFailure(box, failure);
 }
 
 /** @returns {item is Control} */

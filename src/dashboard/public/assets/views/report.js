@@ -3,7 +3,7 @@
 // The API decides the range when a date is left empty and answers with every day of it (zeros included),
 // so the page draws what it gets.
 import { failureOf, getBounceReport } from "../api.js";
-import { byId, clearFieldErrors, clearNotice, el, notify, showFailure, showFieldErrors } from "../dom.js";
+import { byId, clearFieldErrors, clearNotice, el, showFormFailure } from "../dom.js";
 
 const form = byId("report-form", HTMLFormElement);
 const fromInput = byId("report-from", HTMLInputElement);
@@ -107,13 +107,7 @@ async function loadReport() {
   try {
     showReport(await getBounceReport(query));
   } catch (error) {
-    const failure = failureOf(error);
-    if (failure.code === "validation_failed") {
-      const other = showFieldErrors(form, failure.fields);
-      notify(notice, "error", "Pick another range: see the message next to the date.", ...other);
-    } else {
-      showFailure(notice, failure);
-    }
+    showFormFailure(notice, form, failureOf(error), "Pick another range: see the message next to the date.");
   }
 }
 

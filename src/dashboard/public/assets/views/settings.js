@@ -8,7 +8,7 @@ import {
   notify,
   setFieldError,
   showFailure,
-  showFieldErrors,
+  showFormFailure,
   whileBusy,
 } from "../dom.js";
 
@@ -104,13 +104,7 @@ form.addEventListener("submit", async (event) => {
       fillSettings(await saveSettings(settings));
       notify(notice, "ok", "Saved.", "Send a test email to check that Postmark accepts these settings.");
     } catch (error) {
-      const failure = failureOf(error);
-      if (failure.code === "validation_failed") {
-        const other = showFieldErrors(form, failure.fields);
-        notify(notice, "error", "Some fields need attention: see the messages next to them.", ...other);
-      } else {
-        showFailure(notice, failure);
-      }
+      showFormFailure(notice, form, failureOf(error), "Some fields need attention: see the messages next to them.");
     }
   });
 });
@@ -164,13 +158,12 @@ testForm.addEventListener("submit", async (event) => {
         notify(testResult, "error", outcome.error.message, outcome.error.hint);
       }
     } catch (error) {
-      const failure = failureOf(error);
-      if (failure.code === "validation_failed") {
-        const other = showFieldErrors(testForm, failure.fields);
-        notify(testResult, "error", "Check the recipient: see the message next to the field.", ...other);
-      } else {
-        showFailure(testResult, failure);
-      }
+      showFormFailure(
+        testResult,
+        testForm,
+        failureOf(error),
+        "Check the recipient: see the message next to the field.",
+      );
     } finally {
       testProgress.hidden = true;
       testForm.removeAttribute("aria-busy");
