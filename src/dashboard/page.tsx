@@ -4,9 +4,7 @@
 
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
-import { SUPPRESSION_REASONS } from "../schemas/suppressions";
-
-type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+import { DEFAULT_STREAM, SUPPRESSION_REASONS, type SuppressionReason } from "../model/suppression";
 
 /** The dashboard's words for each reason: the filter's options, which the script also uses for the rows. */
 const REASON_LABELS: Record<SuppressionReason, string> = {
@@ -15,9 +13,6 @@ const REASON_LABELS: Record<SuppressionReason, string> = {
   unsubscribe: "Unsubscribed",
   manual: "Added manually",
 };
-
-/** The stream the settings form starts with and the list does not name on each row. */
-const DEFAULT_STREAM = "outbound";
 
 /** A labelled input with a hint and an error line the script fills from the API's `fields`. */
 function Field(props: {
