@@ -208,8 +208,8 @@ export function DashboardPage() {
               </ol>
               <h2>Rotate the credentials</h2>
               <p>
-                If the URL was shared by mistake, make new credentials. The old ones keep working for 24 hours, long
-                enough to paste the new URL in Postmark.
+                If the URL was shared by mistake, make new credentials. The old ones can keep working for 24 hours, long
+                enough to paste the new URL in Postmark, or stop at once if the URL leaked.
               </p>
               <button type="button" id="webhook-rotate" class="secondary">
                 Rotate credentials…
@@ -352,6 +352,34 @@ export function DashboardPage() {
                 </button>
                 <button type="button" id="test-close" class="secondary">
                   Close
+                </button>
+              </div>
+            </form>
+          </dialog>
+
+          <dialog id="rotate-dialog" aria-labelledby="rotate-title" aria-describedby="rotate-text">
+            <form id="rotate-form" method="dialog">
+              <h2 id="rotate-title">Make new callback credentials?</h2>
+              <p id="rotate-text">Paste the new URL in Postmark, or bounces stop arriving.</p>
+              <fieldset class="choices">
+                <legend>The current URL</legend>
+                <label>
+                  <input type="radio" name="overlap" id="rotate-keep" value="24" checked /> Keep the old URL working for
+                  24 hours
+                </label>
+                <label>
+                  <input type="radio" name="overlap" id="rotate-revoke" value="0" /> Revoke it now
+                </label>
+                <p class="hint">
+                  Revoke it if the URL leaked: Postmark's webhooks are refused until the new URL is pasted there.
+                </p>
+              </fieldset>
+              <div class="actions">
+                <button type="submit" value="yes" class="danger">
+                  Rotate credentials
+                </button>
+                <button type="submit" value="no" class="secondary" autofocus>
+                  Cancel
                 </button>
               </div>
             </form>

@@ -66,14 +66,48 @@ describe("callback URL", () => {
     await confirm.getByRole("button", { name: "Cancel" }).click();
     expect(await page.getByLabel("Callback URL (with its credentials)").inputValue()).toBe(url);
 
+    // The default keeps the old URL working for 24 hours.
     await page.getByRole("button", { name: "Rotate credentials…" }).click();
+    expect(await confirm.getByLabel("Keep the old URL working for 24 hours").isChecked()).toBe(true);
+    expect(await confirm.getByLabel("Revoke it now").isChecked()).toBe(false);
     await confirm.getByRole("button", { name: "Rotate credentials" }).click();
     await expect.poll(() => page.locator("#webhook-notice").textContent()).toContain("New credentials made");
+    expect(await page.locator("#webhook-notice").textContent()).toContain("24 hours");
     const rotated = await page.getByLabel("Callback URL (with its credentials)").inputValue();
     expect(rotated).not.toBe(url);
     expect((await postToCallback(rotated, postmarkEvent("hardBounce", { Email: "rotated@example.com" }))).status).toBe(
       200,
     );
+    expect((await postToCallback(url, postmarkEvent("hardBounce", { Email: "overlap@example.com" }))).status).toBe(200);
+  });
+
+  it("revokes the old URL at once when asked to (a leaked URL)", async () => {
+    const tenant = await createTenant("Leaked webhook tenant");
+    page = await session.open();
+    await signIn(page, tenant.token);
+    const leaked = await callbackUrl();
+    expect((await postToCallback(leaked, postmarkEvent("hardBounce", { Email: "before@example.com" }))).status).toBe(
+      200,
+    );
+
+    await page.getByRole("button", { name: "Rotate credentials…" }).click();
+    const confirm = page.getByRole("dialog", { name: "Make new callback credentials?" });
+    await confirm.getByLabel("Revoke it now").check();
+    await screenshot(page, "webhook-rotate-revoke");
+    await confirm.getByRole("button", { name: "Rotate credentials" }).click();
+    await expect.poll(() => page.locator("#webhook-notice").textContent()).toContain("The old URL no longer works");
+    const fresh = await page.getByLabel("Callback URL (with its credentials)").inputValue();
+    expect(fresh).not.toBe(leaked);
+
+    expect((await postToCallback(leaked, postmarkEvent("hardBounce", { Email: "leaked@example.com" }))).status).toBe(
+      401,
+    );
+    expect((await postToCallback(fresh, postmarkEvent("hardBounce", { Email: "fresh@example.com" }))).status).toBe(200);
+
+    // The next rotation offers the 24 hours again.
+    await page.getByRole("button", { name: "Rotate credentials…" }).click();
+    expect(await confirm.getByLabel("Keep the old URL working for 24 hours").isChecked()).toBe(true);
+    await confirm.getByRole("button", { name: "Cancel" }).click();
   });
 });
 

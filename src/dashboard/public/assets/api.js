@@ -198,8 +198,12 @@ export const sendTestEmail = (/** @type {{ to: string, toName?: string }} */ rec
 /** @returns {Promise<Webhook>} */
 export const getWebhook = () => requestJson("/v1/email/webhook");
 
-/** @returns {Promise<Webhook>} */
-export const rotateWebhook = () => requestJson("/v1/email/webhook/rotate", { method: "POST" });
+/**
+ * New callback credentials; the old ones keep working for `overlapHours` (0: they stop at once).
+ * @returns {Promise<Webhook>}
+ */
+export const rotateWebhook = (/** @type {number} */ overlapHours) =>
+  requestJson("/v1/email/webhook/rotate", { method: "POST", json: { overlapHours } });
 
 /** @returns {Promise<BounceReport>} */
 export const getBounceReport = (/** @type {URLSearchParams} */ query) => requestJson(`/v1/reports/bounces?${query}`);

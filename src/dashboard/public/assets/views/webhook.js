@@ -1,7 +1,7 @@
 // @ts-check
 // The callback URL to paste in Postmark: shown with its credentials, copied, rotated.
 import { failureOf, getWebhook, rotateWebhook } from "../api.js";
-import { byId, clearNotice, confirmAction, notify, showFailure, whileBusy } from "../dom.js";
+import { byId, clearNotice, notify, showFailure, whileBusy } from "../dom.js";
 
 const urlInput = byId("webhook-url", HTMLInputElement);
 const rotate = byId("webhook-rotate", HTMLButtonElement);
@@ -37,18 +37,43 @@ byId("webhook-copy", HTMLButtonElement).addEventListener("click", async () => {
   }
 });
 
+const rotateDialog = byId("rotate-dialog", HTMLDialogElement);
+const keepOldUrl = byId("rotate-keep", HTMLInputElement);
+const revokeOldUrl = byId("rotate-revoke", HTMLInputElement);
+
+/**
+ * Asks whether to rotate, and how long the old URL keeps working: 24 hours (the default) or not at all.
+ * @returns {Promise<number | null>} the overlap in hours, or null when cancelled
+ */
+function askRotation() {
+  keepOldUrl.checked = true; // each time: revoking is never the remembered choice
+  rotateDialog.returnValue = "";
+  rotateDialog.showModal();
+  return new Promise((resolve) =>
+    rotateDialog.addEventListener(
+      "close",
+      () => resolve(rotateDialog.returnValue === "yes" ? (revokeOldUrl.checked ? 0 : 24) : null),
+      { once: true },
+    ),
+  );
+}
+
 rotate.addEventListener("click", async () => {
-  const confirmed = await confirmAction({
-    title: "Make new callback credentials?",
-    text: "The current URL keeps working for 24 hours. Paste the new URL in Postmark before then, or bounces stop arriving.",
-    yes: "Rotate credentials",
-    danger: true,
-  });
-  if (!confirmed) return;
+  const overlapHours = await askRotation();
+  if (overlapHours === null) return;
   await whileBusy(rotate, async () => {
     try {
-      urlInput.value = (await rotateWebhook()).urlWithCredentials;
-      notify(notice, "ok", "New credentials made.", "Copy the new URL and paste it in Postmark within 24 hours.");
+      urlInput.value = (await rotateWebhook(overlapHours)).urlWithCredentials;
+      if (overlapHours === 0) {
+        notify(
+          notice,
+          "ok",
+          "New credentials made. The old URL no longer works.",
+          "Paste the new URL in Postmark now.",
+        );
+      } else {
+        notify(notice, "ok", "New credentials made.", "Copy the new URL and paste it in Postmark within 24 hours.");
+      }
     } catch (error) {
       showFailure(notice, failureOf(error));
     }
