@@ -363,13 +363,14 @@ export function DashboardPage() {
               <p id="rotate-text">Paste the new URL in Postmark, or bounces stop arriving.</p>
               <fieldset class="choices">
                 <legend>The current URL</legend>
-                <label>
-                  <input type="radio" name="overlap" id="rotate-keep" value="24" checked /> Keep the old URL working for
-                  24 hours
-                </label>
-                <label>
-                  <input type="radio" name="overlap" id="rotate-revoke" value="0" /> Revoke it now
-                </label>
+                <div class="choice">
+                  <input type="radio" name="overlap" id="rotate-keep" value="24" checked />
+                  <label for="rotate-keep">Keep the old URL working for 24 hours</label>
+                </div>
+                <div class="choice">
+                  <input type="radio" name="overlap" id="rotate-revoke" value="0" />
+                  <label for="rotate-revoke">Revoke it now</label>
+                </div>
                 <p class="hint">
                   Revoke it if the URL leaked: Postmark's webhooks are refused until the new URL is pasted there.
                 </p>
