@@ -1,6 +1,7 @@
 // SQL for stored Postmark events: each event once, together with its suppression change.
 import type { PostmarkEvent } from "../postmark/classify";
 import { toIsoMillis } from "../postmark/timestamps";
+import { echoMatch } from "../sync/echo";
 import { postmarkChangeStatement } from "./suppressions";
 
 /** One delivery of an event to the webhook. */
@@ -65,6 +66,7 @@ export function eventStatements(
         updatedAt: toIsoMillis(receipt.receivedAt),
         eventKey: event.key,
         receiptId: receipt.id,
+        echo: event.echoOf ? echoMatch(event.echoOf, occurredAt) : null,
       }),
     );
   }

@@ -137,10 +137,10 @@ export async function newestPushes(
 
 /**
  * Claims up to `limit` pending pushes that are due, of every tenant, soonest first: each gets one more
- * attempt and its next attempt time (`retryAt(attempts)`) written before Postmark is called, so a run that
+ * attempt and a provisional next attempt time (`leaseUntil`) written before Postmark is called, so a run that
  * dies half-way is retried later, and two overlapping runs never push the same row twice.
  */
-export async function claimDuePushes(db: D1Database, at: string, limit: number, retryAt: string): Promise<Push[]> {
+export async function claimDuePushes(db: D1Database, at: string, limit: number, leaseUntil: string): Promise<Push[]> {
   const { results } = await db
     .prepare(
       `UPDATE postmark_pushes SET attempts = attempts + 1, last_attempt_at = ?1, next_attempt_at = ?3
@@ -149,33 +149,32 @@ export async function claimDuePushes(db: D1Database, at: string, limit: number, 
          WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2)
        RETURNING *`,
     )
-    .bind(at, limit, retryAt)
+    .bind(at, limit, leaseUntil)
     .all<PushRow>();
   return results.map(toPush);
 }
 
-/** Moves a claimed push to its next retry time (the claim wrote a provisional one). */
-export function rescheduleStatement(db: D1Database, push: Push, nextAttemptAt: string, message: string) {
-  return db
-    .prepare(
-      `UPDATE postmark_pushes SET next_attempt_at = ?6, message = ?5
-       WHERE tenant_id = ?1 AND stream = ?2 AND email = ?3 AND version = ?4 AND state = 'pending'`,
-    )
-    .bind(push.tenantId, push.stream, push.email, push.version, message, nextAttemptAt);
-}
+export type PushOutcome =
+  | { state: "done"; message: null }
+  | { state: "failed"; message: string }
+  | { state: "pending"; message: string | null; nextAttemptAt: string };
 
-/** The outcome of one attempt: done, failed (with Postmark's message) or still pending (with the error). */
-export function pushOutcomeStatement(
-  db: D1Database,
-  push: Push,
-  outcome: { state: "done" | "failed" | "pending"; message: string | null },
-) {
+/** Records one attempt's outcome; a push superseded meanwhile keeps its state. */
+export function pushOutcomeStatement(db: D1Database, push: Push, outcome: PushOutcome) {
   return db
     .prepare(
-      `UPDATE postmark_pushes SET state = ?5, message = ?6, next_attempt_at = iif(?5 = 'pending', next_attempt_at, NULL)
+      `UPDATE postmark_pushes SET state = ?5, message = ?6, next_attempt_at = ?7
        WHERE tenant_id = ?1 AND stream = ?2 AND email = ?3 AND version = ?4 AND state = 'pending'`,
     )
-    .bind(push.tenantId, push.stream, push.email, push.version, outcome.state, outcome.message);
+    .bind(
+      push.tenantId,
+      push.stream,
+      push.email,
+      push.version,
+      outcome.state,
+      outcome.message,
+      outcome.state === "pending" ? outcome.nextAttemptAt : null,
+    );
 }
 
 /** The newest push of one address (any state), or null when none was ever made. */

@@ -1,6 +1,8 @@
 // The suppression list: search, look up, check, add, reactivate, export, and its change feed.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from "../crypto/encoding";
+import { getEmailSettings } from "../db/email-settings";
+import { latestPush, newestPushes } from "../db/postmark-pushes";
 import {
   addSuppressions,
   checkSuppressions,
@@ -12,17 +14,21 @@ import {
   reactivateSuppression,
 } from "../db/suppressions";
 import type { AppEnv } from "../http/app-env";
-import { ApiError, notFound, validationFailed } from "../http/errors";
+import { ApiError, notFound, postmarkApiError, validationFailed } from "../http/errors";
 import { readJsonBody, validate } from "../http/json-body";
 import { suppressionsCsv } from "../http/suppressions-csv";
+import { PostmarkRefused, PostmarkUnavailable } from "../postmark/api/errors";
 import { toIsoMillis, utcNow } from "../postmark/timestamps";
 import {
   ChangesQuery,
   StreamQuery,
   SuppressionAddInput,
   SuppressionCheckInput,
+  SuppressionImportInput,
   SuppressionListQuery,
 } from "../schemas/suppressions";
+import { importSuppressions } from "../sync/import";
+import { after, type PushReport, pushNow, retryDelayMs } from "../sync/push";
 
 // base64url of UTF-8 JSON: addresses may hold any Unicode (btoa alone only takes Latin-1).
 const encodeCursor = (position: ListPosition) => bytesToBase64Url(utf8Bytes(JSON.stringify(position)));
@@ -46,8 +52,41 @@ const emailParam = (raw: string) => normaliseEmail(raw);
 /** "Now" for changes made through the API: applies over every older event (see db/suppressions.ts). */
 function apiNow(rank: "0" | "1") {
   const now = utcNow();
-  return { iso: toIsoMillis(now), version: `${now}|${rank}|api` };
+  return { iso: toIsoMillis(now), at: now, version: `${now}|${rank}|api` };
 }
+
+/** The response header that says how a reactivation reached Postmark (DELETE answers 204, with no body). */
+export const POSTMARK_SYNC_HEADER = "Postmark-Sync";
+
+/**
+ * The tenant's Server API token, opened for this request, or null without settings: then nothing is pushed
+ * or imported. Only ever the requesting tenant's own settings.
+ */
+async function serverToken(c: Context<AppEnv>) {
+  const tenantId = c.get("tenantId");
+  const settings = await getEmailSettings(c.env.DB, tenantId);
+  return settings
+    ? { token: await c.get("config").keyring.open(settings.apiKey, tenantId), stream: settings.messageStream }
+    : null;
+}
+
+/** The route's one try of the pushes it has just committed; each address's Postmark state. */
+async function pushCommitted(c: Context<AppEnv>, token: string, stream: string, emails: string[]) {
+  if (emails.length === 0) return [];
+  const pushes = await newestPushes(c.env.DB, c.get("tenantId"), stream, emails);
+  return pushNow(
+    c.env,
+    token,
+    pushes.filter((p) => p.state === "pending"),
+  );
+}
+
+const notConnected = () =>
+  new ApiError(
+    409,
+    "not_configured",
+    "There are no Postmark settings to import with: save them first (PUT /v1/email/settings).",
+  );
 
 export const suppressionRoutes = new Hono<AppEnv>()
   .get("/suppressions", async (c) => {
@@ -83,11 +122,36 @@ export const suppressionRoutes = new Hono<AppEnv>()
     const emails = [...new Set(input.emails.map(normaliseEmail))];
     return c.json({ suppressed: await checkSuppressions(c.env.DB, c.get("tenantId"), input.stream, emails) });
   })
+  .post("/suppressions/import", async (c) => {
+    const input = await readJsonBody(c, SuppressionImportInput);
+    const postmark = await serverToken(c);
+    if (!postmark) throw notConnected();
+    try {
+      return c.json(
+        await importSuppressions(c.env, c.get("tenantId"), postmark.token, input.stream ?? postmark.stream),
+      );
+    } catch (err) {
+      if (err instanceof PostmarkRefused || err instanceof PostmarkUnavailable) throw postmarkApiError(err);
+      throw err;
+    }
+  })
   .post("/suppressions", async (c) => {
     const input = await readJsonBody(c, SuppressionAddInput);
     const emails = [...new Set(input.emails.map(normaliseEmail))];
-    const added = await addSuppressions(c.env.DB, c.get("tenantId"), input.stream, emails, input.reason, apiNow("1"));
-    return c.json({ added: added.length });
+    const postmark = await serverToken(c);
+    const now = apiNow("1");
+    // The change and the intent to push it are committed together, before Postmark is called.
+    const push = postmark ? { retryAt: after(retryDelayMs(1)) } : null;
+    const added = await addSuppressions(c.env.DB, c.get("tenantId"), input.stream, emails, input.reason, now, push);
+    const pushed: PushReport[] | null = postmark ? await pushCommitted(c, postmark.token, input.stream, added) : null;
+    return c.json({ added: added.length, postmark: pushed });
+  })
+  .get("/suppressions/:email/postmark", async (c) => {
+    const { stream } = validate(StreamQuery, c.req.query());
+    const email = emailParam(c.req.param("email"));
+    const push = await latestPush(c.env.DB, c.get("tenantId"), stream, email);
+    if (!push) throw notFound("A push of this address to Postmark");
+    return c.json({ email, stream, ...push });
   })
   .get("/suppressions/:email", async (c) => {
     const { stream } = validate(StreamQuery, c.req.query());
@@ -97,13 +161,10 @@ export const suppressionRoutes = new Hono<AppEnv>()
   })
   .delete("/suppressions/:email", async (c) => {
     const { stream } = validate(StreamQuery, c.req.query());
-    const result = await reactivateSuppression(
-      c.env.DB,
-      c.get("tenantId"),
-      stream,
-      emailParam(c.req.param("email")),
-      apiNow("0"),
-    );
+    const email = emailParam(c.req.param("email"));
+    const postmark = await serverToken(c);
+    const push = postmark ? { retryAt: after(retryDelayMs(1)) } : null;
+    const result = await reactivateSuppression(c.env.DB, c.get("tenantId"), stream, email, apiNow("0"), push);
     if (result === "not_suppressed") throw notFound("A suppression of this address");
     if (result === "cannot_reactivate") {
       throw new ApiError(
@@ -112,5 +173,8 @@ export const suppressionRoutes = new Hono<AppEnv>()
         "This address cannot be reactivated: it reported your mail as spam (or Postmark cannot reactivate it).",
       );
     }
+    // 204 has no body: the push's state is in a header, and in GET /v1/suppressions/{email}/postmark.
+    const [pushed] = postmark ? await pushCommitted(c, postmark.token, stream, [email]) : [];
+    c.header(POSTMARK_SYNC_HEADER, pushed?.state ?? "off");
     return c.body(null, 204);
   });

@@ -54,6 +54,9 @@ export const SuppressionAddInput = v.object({
   reason: v.optional(v.picklist(["manual", "unsubscribe"], 'must be "manual" or "unsubscribe"'), "manual"),
 });
 
+/** POST /v1/suppressions/import: the stream defaults to the settings' stream. */
+export const SuppressionImportInput = v.object({ stream: v.optional(messageStream) });
+
 /** GET /v1/suppressions/changes */
 export const ChangesQuery = v.object({
   since: v.optional(
