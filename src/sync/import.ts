@@ -36,7 +36,7 @@ function reasonOf(postmarkReason: unknown, origin: unknown): SuppressionReason |
 /** One entry as bound to SQL: [email, reason, suppressedAt, bounceType, details, version, echoFrom, echoUntil]. */
 type Row = [string, SuppressionReason, string, string | null, string, string, string | null, string | null];
 
-function toRow(entry: unknown): Row | null {
+export function toRow(entry: unknown): Row | null {
   if (entry === null || typeof entry !== "object") return null;
   const e = entry as Record<string, unknown>;
   const email = toAddress(e.EmailAddress);
@@ -60,20 +60,19 @@ function toRow(entry: unknown): Row | null {
 }
 
 /**
- * Statements that merge one batch of entries, with the counts before and after (one D1 batch, one
- * transaction). An entry applies where the address is not suppressed here and its version is newer than the
+ * Statements that merge one batch of entries (one D1 batch, one transaction): the addresses suppressed here
+ * before, then the merge, returning the addresses it suppressed or changed. An entry applies where the address is not suppressed here and its version is newer than the
  * local state's, or where it is a spam complaint (final, as for webhook events). Addresses already
  * suppressed here keep their local details.
  */
 function mergeStatements(db: D1Database, tenantId: string, stream: string, rows: Row[], updatedAt: string) {
   const entries = JSON.stringify(rows);
-  const count = () =>
-    db
-      .prepare(
-        `SELECT count(*) AS n FROM suppressions WHERE tenant_id = ?1 AND stream = ?2 AND suppressed = 1
+  const suppressedBefore = db
+    .prepare(
+      `SELECT email FROM suppressions WHERE tenant_id = ?1 AND stream = ?2 AND suppressed = 1
          AND email IN (SELECT json_extract(value, '$[0]') FROM json_each(?3))`,
-      )
-      .bind(tenantId, stream, entries);
+    )
+    .bind(tenantId, stream, entries);
   const merge = db
     .prepare(
       `INSERT INTO suppressions (tenant_id, email, stream, suppressed, reason, origin, suppressed_at, bounce_type, details, can_reactivate, version, updated_at)
@@ -93,10 +92,11 @@ function mergeStatements(db: D1Database, tenantId: string, stream: string, rows:
          version = max(excluded.version, suppressions.version), updated_at = excluded.updated_at
        WHERE iif(suppressions.suppressed = 1,
                  excluded.reason IS 'spam_complaint' AND suppressions.reason IS NOT 'spam_complaint',
-                 excluded.reason IS 'spam_complaint' OR excluded.version > suppressions.version)`,
+                 excluded.reason IS 'spam_complaint' OR excluded.version > suppressions.version)
+       RETURNING email`,
     )
     .bind(tenantId, stream, entries, updatedAt);
-  return [count(), merge, count()];
+  return [suppressedBefore, merge];
 }
 
 /** Records an import's result, or a failure, for GET /v1/email/postmark and the dashboard. */
@@ -135,22 +135,31 @@ export async function importSuppressions(
   const db = env.DB;
   const result: ImportResult = { stream, seen: 0, added: 0, alreadySuppressed: 0, skipped: 0 };
   const updatedAt = toIsoMillis(utcNow());
+  /** Merges one batch of entries and counts it; one runs while the next batch is read from the dump. */
+  const merge = async (entries: unknown[]) => {
+    const rows = entries.map(toRow).filter((row): row is Row => row !== null);
+    result.seen += entries.length;
+    if (rows.length === 0) {
+      result.skipped += entries.length;
+      return;
+    }
+    const [before, merged] = await db.batch<{ email: string }>(mergeStatements(db, tenantId, stream, rows, updatedAt));
+    const already = new Set(before!.results.map((r) => r.email));
+    const added = new Set(merged!.results.map((r) => r.email).filter((email) => !already.has(email))).size;
+    result.alreadySuppressed += already.size;
+    result.added += added;
+    result.skipped += entries.length - already.size - added;
+  };
   try {
     const body = await openSuppressionDump(env, serverToken, stream);
+    let merging: Promise<void> | null = null;
     for await (const entries of dumpEntries(body, ENTRIES_PER_STATEMENT)) {
-      result.seen += entries.length;
-      const rows = entries.map(toRow).filter((row): row is Row => row !== null);
-      if (rows.length === 0) {
-        result.skipped += entries.length;
-        continue;
-      }
-      const [before, , after] = await db.batch<{ n: number }>(mergeStatements(db, tenantId, stream, rows, updatedAt));
-      const suppressedBefore = before!.results[0]!.n;
-      const suppressedAfter = after!.results[0]!.n;
-      result.alreadySuppressed += suppressedBefore;
-      result.added += suppressedAfter - suppressedBefore;
-      result.skipped += entries.length - suppressedAfter;
+      if (merging) await merging;
+      merging = merge(entries);
+      // Awaited on the next turn; until then its failure must not count as unhandled.
+      merging.catch(() => {});
     }
+    if (merging) await merging;
   } catch (err) {
     const failure =
       err instanceof DumpFormatError
