@@ -3,13 +3,17 @@
 
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { DEFAULT_STREAM, SUPPRESSION_REASONS, type SuppressionReason } from "../model/suppression";
 
+const REASON_LABELS: Record<SuppressionReason, string> = {
+  hard_bounce: "Hard bounce",
+  spam_complaint: "Spam complaint",
+  unsubscribe: "Unsubscribed",
+  manual: "Added manually",
+};
 const REASONS: [string, string][] = [
   ["", "All reasons"],
-  ["hard_bounce", "Hard bounce"],
-  ["spam_complaint", "Spam complaint"],
-  ["unsubscribe", "Unsubscribed"],
-  ["manual", "Added manually"],
+  ...SUPPRESSION_REASONS.map((reason): [string, string] => [reason, REASON_LABELS[reason]]),
 ];
 
 /** A labelled input with a hint and an error line the script fills from the API's `fields`. */
@@ -155,7 +159,7 @@ export function DashboardPage() {
                 <Field
                   id="settings-messageStream"
                   label="Message stream"
-                  value="outbound"
+                  value={DEFAULT_STREAM}
                   hint="The Postmark message stream id; transactional mail usually uses outbound."
                 />
                 <div class="actions">

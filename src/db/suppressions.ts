@@ -1,10 +1,8 @@
 // SQL for the suppression list: the state of each address per tenant and stream, and its change feed.
 import { normaliseEmail } from "../email-address";
-import type { SuppressionReason } from "../postmark/classify";
+import type { SuppressionReason } from "../model/suppression";
 import { type EchoMatch, echoVersionSql } from "../sync/echo";
 import { type PushView, pushIntentStatements, toPushView } from "./postmark-pushes";
-
-export { normaliseEmail };
 
 export interface Suppression {
   email: string;
@@ -36,7 +34,7 @@ interface SuppressionRow {
   message: string | null;
 }
 
-export const toSuppression = (row: SuppressionRow): Suppression => ({
+const toSuppression = (row: SuppressionRow): Suppression => ({
   email: row.email,
   stream: row.stream,
   reason: row.reason,
@@ -65,19 +63,20 @@ const ROWS_WITH_PUSH = `SELECT s.email, s.stream, s.reason, s.origin, s.suppress
     ON p.tenant_id = s.tenant_id AND p.stream = s.stream AND p.email = s.email AND p.version = s.version
        AND p.state != 'superseded'`;
 
-/** The suppression that blocks mail to `email` on `stream`, or null when the address is active. */
+/** The reason mail to `email` on `stream` is blocked, or null when the address is active. */
 export async function findSuppression(
   db: D1Database,
   tenantId: string,
   stream: string,
   email: string,
-): Promise<{ reason: string } | null> {
+): Promise<{ reason: SuppressionReason } | null> {
   return db
     .prepare("SELECT reason FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1")
     .bind(tenantId, normaliseEmail(email), stream)
-    .first<{ reason: string }>();
+    .first<{ reason: SuppressionReason }>();
 }
 
+/** The suppression of `email` on `stream` (any spelling of the address), or null when the address is active. */
 export async function getSuppression(
   db: D1Database,
   tenantId: string,
@@ -86,7 +85,7 @@ export async function getSuppression(
 ): Promise<Suppression | null> {
   const row = await db
     .prepare(`${ROWS_WITH_PUSH} WHERE s.tenant_id = ?1 AND s.email = ?2 AND s.stream = ?3 AND s.suppressed = 1`)
-    .bind(tenantId, email, stream)
+    .bind(tenantId, normaliseEmail(email), stream)
     .first<SuppressionRow>();
   return row ? toSuppression(row) : null;
 }

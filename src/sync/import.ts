@@ -3,9 +3,9 @@
 // local changes by the same versions, so an import never undoes a newer change.
 
 import { toAddress } from "../email-address";
+import { changeVersion, type SuppressionReason } from "../model/suppression";
 import { openSuppressionDump } from "../postmark/api/client";
 import { PostmarkUnavailable } from "../postmark/api/errors";
-import type { SuppressionReason } from "../postmark/classify";
 import { toIsoMillis, toUtcTimestamp, utcNow } from "../postmark/timestamps";
 import { DumpFormatError, dumpEntries } from "./dump-entries";
 import { echoMatch, echoVersionSql } from "./echo";
@@ -53,7 +53,7 @@ export function toRow(entry: unknown): Row | null {
     toIsoMillis(createdAt),
     reason === "hard_bounce" || reason === "spam_complaint" ? postmarkReason : null,
     `Imported from Postmark (${postmarkReason}, origin ${origin})`,
-    `${createdAt}|1|import`,
+    changeVersion(createdAt, "suppress", "import"),
     echo?.attemptedFrom ?? null,
     echo?.requestedUntil ?? null,
   ];

@@ -1,4 +1,4 @@
-// The callback URL, the email report and the suppression list (need issue 4's routes): a bounce posted to
+// The callback URL, the email report and the suppression list: a bounce posted to
 // the callback URL as Postmark would shows up in the report and on the list, and can be reactivated.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
