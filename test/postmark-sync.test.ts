@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { postmarkApi } from "../src/postmark/api/client";
+import { syncState } from "../src/sync/state";
 import { call, configureEmail, expectError, type TestTenant, VALID_SETTINGS } from "./helpers";
 import {
   injectFault,
@@ -110,6 +111,10 @@ describe("import from Postmark", () => {
     expect(await suppressionOf(tenant, "known@example.com")).toMatchObject({ reason: "manual", origin: "api" });
     expect(await suppressionOf(tenant, "broadcast-only@example.com")).toBeNull();
 
+    expect(await syncState(env.DB, tenant.id)).toMatchObject({
+      lastImport: { stream: "outbound", seen: 5, added: 4, alreadySuppressed: 1 },
+      lastError: null,
+    });
     // Twice is harmless; another stream on request.
     expect(await (await importFrom(tenant)).json()).toMatchObject({ seen: 5, added: 0, alreadySuppressed: 5 });
     expect(await (await importFrom(tenant, { stream: "broadcast" })).json()).toEqual({
@@ -176,6 +181,12 @@ describe("import from Postmark", () => {
       .first<{ last_error: string }>();
     expect(sync?.last_error).toContain("no answer");
     expect(sync?.last_error).not.toContain(t);
+    expect(await syncState(env.DB, tenant.id)).toEqual({
+      pendingPushes: 0,
+      failedPushes: 0,
+      lastImport: null,
+      lastError: { at: expect.stringMatching(/Z$/), message: expect.stringContaining("Import of outbound") },
+    });
   });
 });
 
@@ -301,6 +312,11 @@ describe("pushing local changes to Postmark", () => {
       message: "Given up after 10 attempts: Postmark refused the request (HTTP 422, ErrorCode 1226): No stream.",
     });
     expect(await suppressionOf(tenant, "x@example.com")).toMatchObject({ postmark: { state: "failed" } });
+    expect(await syncState(env.DB, tenant.id)).toMatchObject({
+      pendingPushes: 0,
+      failedPushes: 1,
+      lastError: { message: expect.stringMatching(/^x@example.com \(outbound\): Given up after 10 attempts/) },
+    });
   });
 
   it("pushes nothing without settings", async () => {
