@@ -1,7 +1,8 @@
 // The Worker as `npm run bench` runs it for the import's memory check: src/index.ts plus one route,
 // GET /__bench/dump-read?stream=S (header X-Bench-Token: a Server API token), that reads the stand-in's dump
 // through the very reader POST /v1/suppressions/import uses (openSuppressionDump, dumpEntries, toRow) and
-// counts the entries, with no D1 behind it. The local D1 simulator shares the workerd process with the
+// counts the entries, with no D1 behind it; with &whole=1, the way it is not done (the whole dump read and
+// parsed as one document, as the client's dumpSuppressions does), for comparison. The local D1 simulator shares the workerd process with the
 // Worker, so this is how the import's own memory is seen apart from it. Not what wrangler.toml deploys, and
 // it refuses the route unless BENCH_SYNTHETIC_IMPORT=on, which only the bench passes on the command line.
 import worker from "../../../src/index";
@@ -23,6 +24,13 @@ export default {
     );
     let seen = 0;
     let rows = 0;
+    if (url.searchParams.get("whole") === "1") {
+      const { Suppressions } = JSON.parse(await new Response(body).text()) as { Suppressions: unknown[] };
+      return Response.json({
+        seen: Suppressions.length,
+        rows: Suppressions.map(toRow).filter((r) => r !== null).length,
+      });
+    }
     for await (const entries of dumpEntries(body, 1000)) {
       seen += entries.length;
       rows += entries.map(toRow).filter((row) => row !== null).length;
