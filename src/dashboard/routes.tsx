@@ -31,7 +31,8 @@ register(dashboardRoutes, serviceApi.dashboard, (c) => {
 });
 
 dashboardRoutes.get("/assets/*", dashboardHeaders, async (c) => {
-  // Files in src/dashboard/public/, served by the Workers static-assets binding (wrangler.toml [assets]).
+  // Files in src/dashboard/public/ (the stylesheet and the script's ES modules, views/ included), served by the
+  // Workers static-assets binding (wrangler.toml [assets]); .assetsignore keeps the modules' tsconfig.json out.
   const res = await c.env.ASSETS.fetch(c.req.raw);
   if (res.status === 404) throw notFound("This file");
   return new Response(res.body, res); // a mutable copy, so the security headers can be added
