@@ -10,6 +10,8 @@ declare global {
       TEST_SMTP_DEADLINE_MS: string;
       /** Set to "true" for the suite (its SMTP servers listen on 127.0.0.1); unset is the production default. */
       SMTP_ALLOW_PRIVATE_HOSTS?: string;
+      /** Test-only: lowers the Postmark API call bound (see src/postmark/api/client.ts). */
+      TEST_POSTMARK_TIMEOUT_MS: string;
     }
   }
 }

@@ -30,5 +30,11 @@ declare module "vitest" {
       /** Base URL of the Node-side inspector: GET /<server name> -> what that server saw. */
       inspectorUrl: string;
     };
+    /** The local Postmark API stand-in (scripts/lib/postmark-api/); the Worker's POSTMARK_API_URL in tests. */
+    postmark: {
+      url: string;
+      /** An Account token it accepts on GET /servers. */
+      accountToken: string;
+    };
   }
 }

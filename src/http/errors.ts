@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "../config";
 import { SecretUnavailableError } from "../crypto/secret-box";
+import { PostmarkRefused, PostmarkUnavailable } from "../postmark/api/errors";
 
 /** A failure to report to the client in the one error shape of the API. */
 export class ApiError extends Error {
@@ -30,6 +31,18 @@ export const validationFailed = (fields: Record<string, string>) =>
 
 /** The largest request body accepted (app.ts); larger ones get `payloadTooLarge`. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A Postmark API failure as an answer: refused -> 502 postmark_error, unavailable -> 503 postmark_unavailable. */
+export function postmarkApiError(err: PostmarkRefused | PostmarkUnavailable): ApiError {
+  if (err instanceof PostmarkRefused) {
+    return new ApiError(
+      502,
+      "postmark_error",
+      `Postmark refused the request (HTTP ${err.status}, ErrorCode ${err.errorCode}): ${err.message}`,
+    );
+  }
+  return new ApiError(503, "postmark_unavailable", `Postmark could not be reached: ${err.reason}. Try again later.`);
+}
 
 export const payloadTooLarge = () =>
   new ApiError(
@@ -61,6 +74,9 @@ export function logError(what: string, err: unknown): void {
 /** The single place where thrown errors become answers: known ones as they are, the rest as a bare 500. */
 export function handleError(err: unknown, c: Context) {
   if (err instanceof ApiError) return errorResponse(c, err);
+  if (err instanceof PostmarkRefused || err instanceof PostmarkUnavailable) {
+    return errorResponse(c, postmarkApiError(err));
+  }
   if (err instanceof ConfigError) {
     logError("configuration error", err);
     return errorResponse(
