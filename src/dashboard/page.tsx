@@ -61,6 +61,18 @@ function View(props: { id: string; title: string; children: Child }) {
 }
 
 /** A live region for a view's outcome: errors as alerts, successes as status. */
+/** The buttons of a yes/no dialog (form method="dialog"): the dialog's returnValue is "yes" or "no". */
+const YesOrCancel = (props: { yes: string; id?: string; danger?: boolean }) => (
+  <div class="actions">
+    <button type="submit" value="yes" id={props.id} class={props.danger ? "danger" : undefined}>
+      {props.yes}
+    </button>
+    <button type="submit" value="no" class="secondary" autofocus>
+      Cancel
+    </button>
+  </div>
+);
+
 const Notice = (props: { id: string }) => (
   <div id={props.id} class="notice" role="status" aria-live="polite" hidden></div>
 );
@@ -384,14 +396,7 @@ export function DashboardPage() {
                   Revoke it if the URL leaked: Postmark's webhooks are refused until the new URL is pasted there.
                 </p>
               </fieldset>
-              <div class="actions">
-                <button type="submit" value="yes" class="danger">
-                  Rotate credentials
-                </button>
-                <button type="submit" value="no" class="secondary" autofocus>
-                  Cancel
-                </button>
-              </div>
+              <YesOrCancel yes="Rotate credentials" danger />
             </form>
           </dialog>
 
@@ -399,14 +404,7 @@ export function DashboardPage() {
             <form method="dialog">
               <h2 id="confirm-title">Are you sure?</h2>
               <p id="confirm-text"></p>
-              <div class="actions">
-                <button type="submit" value="yes" id="confirm-yes">
-                  Confirm
-                </button>
-                <button type="submit" value="no" class="secondary" autofocus>
-                  Cancel
-                </button>
-              </div>
+              <YesOrCancel yes="Confirm" id="confirm-yes" />
             </form>
           </dialog>
         </body>
