@@ -9,6 +9,7 @@ import type { AppEnv } from "./http/app-env";
 import { requireTenant, withConfig } from "./http/auth";
 import { errorResponse, handleError, notFound, payloadTooLarge } from "./http/errors";
 import { emailSettingsRoutes } from "./routes/email-settings";
+import { postmarkConnectionRoutes } from "./routes/postmark-connection";
 import { postmarkWebhookRoutes } from "./routes/postmark-webhook";
 import { reportRoutes } from "./routes/reports";
 import { serviceRoutes } from "./routes/service";
@@ -46,6 +47,7 @@ for (const path of ["/v1/email/*", "/v1/suppressions", "/v1/suppressions/*", "/v
 app.route("/v1/email/settings", emailSettingsRoutes);
 app.route("/v1/email/test", testEmailRoutes);
 app.route("/", postmarkWebhookRoutes); // /v1/email/webhook* (tenant) and /webhooks/postmark/:tenantId (Basic auth)
+app.route("/", postmarkConnectionRoutes); // /v1/email/postmark
 app.route("/v1", suppressionRoutes); // /v1/suppressions, /v1/suppressions.csv, /v1/suppressions/:email
 app.route("/v1/reports", reportRoutes);
 app.route("/", dashboardRoutes); // GET / and /assets/*

@@ -102,10 +102,14 @@ export const operations: Operation[] = [
     method: "put",
     path: "/v1/email/settings",
     tag: "Email settings",
-    summary: "Save the Postmark settings; omit `apiKey` to keep the stored one",
+    summary:
+      "Save the Postmark settings; omit `apiKey` to keep the stored one. A new `apiKey` (or a new `messageStream` for the stored one) is checked with Postmark first (GET /server, GET /message-streams/{id})",
     auth: "tenant",
     body: EmailSettingsInput,
-    responses: { 200: "The saved settings", 400: "`validation_failed` with `fields`" },
+    responses: {
+      200: "The saved settings; `postmark: {verified, serverName, serverId, checkedAt, reason?}` says what Postmark said (`verified: false` with `reason` when Postmark could not be reached: saved anyway)",
+      400: "`validation_failed` with `fields`: `apiKey` when Postmark refuses the token (and says when it is an Account token), `messageStream` when the stream is not on that server, is Inbound or archived",
+    },
   },
   {
     method: "delete",
@@ -145,9 +149,51 @@ export const operations: Operation[] = [
     method: "post",
     path: "/v1/email/webhook/rotate",
     tag: "Postmark webhook",
-    summary: "New webhook credentials; the previous ones keep working for 24 hours",
+    summary:
+      "New webhook credentials; the previous ones keep working for 24 hours. The webhook installed in Postmark gets the new credentials",
     auth: "tenant",
-    responses: { 200: "`{url, username, password, urlWithCredentials}` with the new credentials" },
+    responses: {
+      200: "`{url, username, password, urlWithCredentials, postmark: {updated, webhookId, reason?}}` with the new credentials; `updated: false` with `reason` when no webhook is installed or Postmark could not be asked (the rotation stands)",
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/email/webhook/install",
+    tag: "Postmark webhook",
+    summary:
+      "Install the webhook in Postmark: exactly one webhook of the settings' stream posts to the callback URL (matched without credentials), with the current credentials as HttpAuth and Bounce, SpamComplaint and SubscriptionChange on (Open, Click, Delivery kept; off when new)",
+    auth: "tenant",
+    responses: {
+      200: "`{installed: true, webhookId, stream, created}`",
+      409: "`not_configured`: no Postmark settings saved",
+      502: "`postmark_error`: Postmark refused the request (its ErrorCode and Message in `message`)",
+      503: "`postmark_unavailable`: Postmark could not be reached",
+    },
+  },
+  {
+    method: "delete",
+    path: "/v1/email/webhook/install",
+    tag: "Postmark webhook",
+    summary: "Remove the webhook of the settings' stream that posts to the callback URL from Postmark",
+    auth: "tenant",
+    responses: {
+      200: "`{installed: false, stream, removedWebhookIds}`",
+      409: "`not_configured`: no Postmark settings saved",
+      502: "`postmark_error`: Postmark refused the request",
+      503: "`postmark_unavailable`: Postmark could not be reached",
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/email/postmark",
+    tag: "Postmark webhook",
+    summary:
+      "The Postmark server as Postmark sees it (server, outbound streams, the webhook for the callback URL) and what is known here (last check, last event, sync state)",
+    auth: "tenant",
+    responses: {
+      200: "`{reachable, reason?, verification, server, streams: [{id, name, type}] | null, webhook: {installed (null: unknown), webhookId, stream, url, triggers?}, messageStream, lastEvent, sync}`; when Postmark cannot be reached, `reachable: false` with `reason` and what is known here",
+      404: "`not_configured`: no Postmark settings saved",
+    },
   },
   {
     method: "post",

@@ -1,10 +1,23 @@
 // "Integrate Email -> Postmark": the tenant's SMTP settings, with the API key sealed at rest.
 import { Hono } from "hono";
-import { deleteEmailSettings, type EmailSettings, getEmailSettings, saveEmailSettings } from "../db/email-settings";
+import {
+  deleteEmailSettingsStatement,
+  type EmailSettings,
+  getEmailSettings,
+  saveEmailSettingsStatement,
+} from "../db/email-settings";
+import {
+  deletePostmarkConnectionStatement,
+  getPostmarkConnection,
+  NOT_CHECKED,
+  type PostmarkVerification,
+  saveVerificationStatement,
+} from "../db/postmark-connections";
 import { type LastTestSend, lastTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
+import { verifyPostmarkSettings } from "../postmark/api/verify";
 import { EmailSettingsInput } from "../schemas/email-settings";
 
 export const notConfigured = () =>
@@ -14,11 +27,28 @@ export const notConfigured = () =>
     "Email is not set up yet: save the Postmark settings first (PUT /v1/email/settings).",
   );
 
+/** What Postmark said of the saved token at the last check (`reason` only when it is not verified). */
+export function postmarkView(v: PostmarkVerification | null) {
+  if (!v) return { verified: false, serverName: null, serverId: null, checkedAt: null, reason: NOT_CHECKED };
+  return {
+    verified: v.verified,
+    serverName: v.serverName,
+    serverId: v.serverId,
+    checkedAt: v.checkedAt,
+    ...(v.verified ? {} : { reason: v.reason ?? NOT_CHECKED }),
+  };
+}
+
 /**
  * The settings as the API shows them: never the key, only whether it is set and its last 4 characters;
- * `lastTest` is the outcome of the last "Send a test email" (null before the first).
+ * `lastTest` is the outcome of the last "Send a test email" (null before the first); `postmark` is what
+ * Postmark said of the token and stream when they were saved.
  */
-export function settingsView(s: EmailSettings, lastTest: LastTestSend | null = null) {
+export function settingsView(
+  s: EmailSettings,
+  lastTest: LastTestSend | null = null,
+  verification: PostmarkVerification | null = null,
+) {
   return {
     provider: s.provider,
     host: s.host,
@@ -29,14 +59,20 @@ export function settingsView(s: EmailSettings, lastTest: LastTestSend | null = n
     apiKey: { set: true, last4: s.apiKeyLast4 },
     updatedAt: s.updatedAt,
     lastTest,
+    postmark: postmarkView(verification),
   };
 }
 
 export const emailSettingsRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const settings = await getEmailSettings(c.env.DB, c.get("tenantId"));
+    const tenantId = c.get("tenantId");
+    const [settings, lastTest, connection] = await Promise.all([
+      getEmailSettings(c.env.DB, tenantId),
+      lastTestSend(c.env.DB, tenantId),
+      getPostmarkConnection(c.env.DB, tenantId),
+    ]);
     if (!settings) throw notConfigured();
-    return c.json(settingsView(settings, await lastTestSend(c.env.DB, settings.tenantId)));
+    return c.json(settingsView(settings, lastTest, connection?.verification));
   })
   .put("/", async (c) => {
     const input = await readJsonBody(c, EmailSettingsInput);
@@ -44,8 +80,18 @@ export const emailSettingsRoutes = new Hono<AppEnv>()
     const existing = await getEmailSettings(c.env.DB, tenantId);
     if (!input.apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });
 
+    // A new token, or a new stream for the saved one, is checked with Postmark before anything is saved.
+    const keyring = c.get("config").keyring;
+    const tokenToCheck = input.apiKey
+      ? input.apiKey
+      : existing && existing.messageStream !== input.messageStream
+        ? await keyring.open(existing.apiKey, tenantId)
+        : null;
+    const check = tokenToCheck ? await verifyPostmarkSettings(c.env, tokenToCheck, input.messageStream) : null;
+    if (check?.kind === "refused") throw validationFailed(check.fields);
+
     const sealedKey = input.apiKey
-      ? { apiKey: await c.get("config").keyring.seal(input.apiKey, tenantId), apiKeyLast4: input.apiKey.slice(-4) }
+      ? { apiKey: await keyring.seal(input.apiKey, tenantId), apiKeyLast4: input.apiKey.slice(-4) }
       : { apiKey: existing!.apiKey, apiKeyLast4: existing!.apiKeyLast4 };
     const settings: EmailSettings = {
       tenantId,
@@ -58,10 +104,22 @@ export const emailSettingsRoutes = new Hono<AppEnv>()
       ...sealedKey,
       updatedAt: new Date().toISOString(),
     };
-    await saveEmailSettings(c.env.DB, settings);
-    return c.json(settingsView(settings, await lastTestSend(c.env.DB, tenantId)));
+    // The settings and what Postmark said of them, together.
+    await c.env.DB.batch([
+      saveEmailSettingsStatement(c.env.DB, settings),
+      ...(check ? [saveVerificationStatement(c.env.DB, tenantId, check.verification)] : []),
+    ]);
+    const [lastTest, connection] = await Promise.all([
+      lastTestSend(c.env.DB, tenantId),
+      getPostmarkConnection(c.env.DB, tenantId),
+    ]);
+    return c.json(settingsView(settings, lastTest, connection?.verification));
   })
   .delete("/", async (c) => {
-    await deleteEmailSettings(c.env.DB, c.get("tenantId"));
+    const tenantId = c.get("tenantId");
+    await c.env.DB.batch([
+      deleteEmailSettingsStatement(c.env.DB, tenantId),
+      deletePostmarkConnectionStatement(c.env.DB, tenantId),
+    ]);
     return c.body(null, 204);
   });

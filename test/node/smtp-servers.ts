@@ -11,6 +11,7 @@ import type { TestProject } from "vitest/node";
 import { type RunningMailServer, recordWire, startMailServer, type WireRecord } from "../../scripts/lib/mail-server.ts";
 import { startPostmarkApi } from "../../scripts/lib/postmark-api/server.ts";
 import { generateLocalCertificate } from "../../scripts/lib/tls-certificate.ts";
+import { TOKENS_KNOWN_TO_POSTMARK } from "../fixtures/postmark-tokens.ts";
 import type { SmtpServerName } from "../provided-context";
 
 type Inspectable = WireRecord & { messages?: RunningMailServer["messages"]; close(): Promise<void> };
@@ -59,7 +60,7 @@ export default async function setup(project: TestProject) {
   const postmarkApi = await startPostmarkApi({
     applyDelayMs: Number.POSITIVE_INFINITY,
     accountToken,
-    servers: [{ token, name: "Shared test server" }],
+    servers: [token, ...TOKENS_KNOWN_TO_POSTMARK].map((t) => ({ token: t, name: "Shared test server" })),
   });
   const postmarkLike = (overrides = {}, cert = trusted) => startMailServer({ ...cert, tokens: [token], overrides });
 
