@@ -110,7 +110,7 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
           // Postmark picks the stream from this header; `outbound` without it.
           const stream = headerValue(message.raw, "X-PM-Message-Stream") ?? "outbound";
           for (const recipient of message.to) {
-            void options.postmarkApi.bounceTest(message.authUser, stream, recipient);
+            void options.postmarkApi.bounceTest(message.authUser, stream, recipient, message.from);
           }
         }
       });
