@@ -1,8 +1,6 @@
 // SQL for the suppression list: the state of each address per tenant and stream, and its change feed.
 import { normaliseEmail } from "../email-address";
-import type { SuppressionReason } from "../postmark/classify";
-
-export { normaliseEmail };
+import type { SuppressionReason } from "../model/suppression";
 
 export interface Suppression {
   email: string;
@@ -26,7 +24,7 @@ interface SuppressionRow {
   can_reactivate: number;
 }
 
-export const toSuppression = (row: SuppressionRow): Suppression => ({
+const toSuppression = (row: SuppressionRow): Suppression => ({
   email: row.email,
   stream: row.stream,
   reason: row.reason,
@@ -39,19 +37,20 @@ export const toSuppression = (row: SuppressionRow): Suppression => ({
 
 const COLUMNS = "email, stream, reason, origin, suppressed_at, bounce_type, details, can_reactivate";
 
-/** The suppression that blocks mail to `email` on `stream`, or null when the address is active. */
+/** The reason mail to `email` on `stream` is blocked, or null when the address is active. */
 export async function findSuppression(
   db: D1Database,
   tenantId: string,
   stream: string,
   email: string,
-): Promise<{ reason: string } | null> {
+): Promise<{ reason: SuppressionReason } | null> {
   return db
     .prepare("SELECT reason FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1")
     .bind(tenantId, normaliseEmail(email), stream)
-    .first<{ reason: string }>();
+    .first<{ reason: SuppressionReason }>();
 }
 
+/** The suppression of `email` on `stream` (any spelling of the address), or null when the address is active. */
 export async function getSuppression(
   db: D1Database,
   tenantId: string,
@@ -62,7 +61,7 @@ export async function getSuppression(
     .prepare(
       `SELECT ${COLUMNS} FROM suppressions WHERE tenant_id = ?1 AND email = ?2 AND stream = ?3 AND suppressed = 1`,
     )
-    .bind(tenantId, email, stream)
+    .bind(tenantId, normaliseEmail(email), stream)
     .first<SuppressionRow>();
   return row ? toSuppression(row) : null;
 }

@@ -3,7 +3,8 @@
 // the whole session ends by a deadline with the socket closed whatever the server does.
 import { Email, type EmailOptions, LogLevel, WorkerMailer, type WorkerMailerOptions } from "worker-mailer";
 import { withDeadline } from "../deadline";
-import { type SmtpFailure, type SmtpStep, sanitizeReply } from "./test-send-outcome";
+import type { SendSettings } from "./test-message";
+import { type SmtpFailure, type SmtpStep, sanitiseReply } from "./test-send-outcome";
 
 /**
  * The bound on one SMTP session. The API promises an answer within 20 s; the rest is left for the
@@ -90,10 +91,10 @@ class GuardedMailer extends WorkerMailerSteps {
   toSessionError(err: unknown): SmtpSessionError {
     if (err instanceof SmtpSessionError) return err;
     if (this.replyInStep !== null) {
-      const reply = sanitizeReply(this.replyInStep, this.secrets);
+      const reply = sanitiseReply(this.replyInStep, this.secrets);
       return new SmtpSessionError({ kind: "rejected", step: this.step, code: Number(reply.slice(0, 3)), reply });
     }
-    const detail = sanitizeReply(err instanceof Error ? err.message : String(err), this.secrets);
+    const detail = sanitiseReply(err instanceof Error ? err.message : String(err), this.secrets);
     return new SmtpSessionError({ kind: "network", step: this.step, detail });
   }
 
@@ -113,7 +114,7 @@ class GuardedMailer extends WorkerMailerSteps {
         throw new SmtpSessionError({
           kind: "garbage",
           step: this.step,
-          received: sanitizeReply(bad ?? buffered, this.secrets).slice(0, 80),
+          received: sanitiseReply(bad ?? buffered, this.secrets).slice(0, 80),
         });
       }
       const last = complete.at(-1);
@@ -136,17 +137,10 @@ class GuardedMailer extends WorkerMailerSteps {
   }
 }
 
-export interface SmtpTarget {
-  host: string;
-  port: number;
-  /** The Postmark Server API token, used as both user name and password. */
-  apiKey: string;
-}
-
 export type SmtpSendResult = { ok: true; elapsedMs: number } | { ok: false; failure: SmtpFailure; elapsedMs: number };
 
 export async function sendOverSmtp(
-  target: SmtpTarget,
+  target: Pick<SendSettings, "host" | "port" | "apiKey">,
   email: EmailOptions,
   deadlineMs = SMTP_DEADLINE_MS,
 ): Promise<SmtpSendResult> {
@@ -172,7 +166,7 @@ export async function sendOverSmtp(
   } catch (err) {
     return {
       ok: false,
-      failure: { kind: "network", step: "connect", detail: sanitizeReply(String(err), secrets) },
+      failure: { kind: "network", step: "connect", detail: sanitiseReply(String(err), secrets) },
       elapsedMs: elapsed(),
     };
   }

@@ -3,16 +3,19 @@ import type { EmailOptions } from "worker-mailer";
 
 export const TEST_SUBJECT = "Test email from your Postmark integration";
 
-export interface TestMessageInput {
-  fromEmail: string;
-  fromName: string | null;
-  to: string;
-  toName: string | null;
-  messageStream: string;
+/** The settings a test email is sent with, the API key opened. Lives only for the request. */
+export interface SendSettings {
   host: string;
   port: number;
-  sentAt: Date;
+  fromEmail: string;
+  fromName: string | null;
+  messageStream: string;
+  /** The Postmark Server API token, used as both SMTP user name and password. */
+  apiKey: string;
 }
+
+/** What the message says: the settings it goes through (not the key), its recipient, and when. */
+export type TestMessageInput = Omit<SendSettings, "apiKey"> & { to: string; toName: string | null; sentAt: Date };
 
 /** Thrown for a header value holding CR or LF; the request schemas already refuse these, this is the last line. */
 export class UnsafeHeaderValue extends Error {}

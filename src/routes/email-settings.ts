@@ -1,4 +1,5 @@
-// "Integrate Email -> Postmark": the tenant's SMTP settings, with the API key sealed at rest.
+// "Integrate Email -> Postmark": the tenant's SMTP settings, with the API key sealed at rest. A new key (or a
+// new stream for the saved one) is checked with Postmark's API before it is saved.
 import { Hono } from "hono";
 import {
   deleteEmailSettingsStatement,
@@ -16,11 +17,11 @@ import {
 import { type LastTestSend, lastTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
-import { readJsonBody } from "../http/json-body";
+import { register } from "../http/route";
 import { verifyPostmarkSettings } from "../postmark/api/verify";
-import { EmailSettingsInput } from "../schemas/email-settings";
+import { emailSettingsApi as api } from "../schemas/email-settings";
 
-export const notConfigured = () =>
+export const noSettings = () =>
   new ApiError(
     404,
     "not_configured",
@@ -28,7 +29,7 @@ export const notConfigured = () =>
   );
 
 /** What Postmark said of the saved token at the last check (`reason` only when it is not verified). */
-export function postmarkView(v: PostmarkVerification | null) {
+export function postmarkView(v: PostmarkVerification | null | undefined) {
   if (!v) return { verified: false, serverName: null, serverId: null, checkedAt: null, reason: NOT_CHECKED };
   return {
     verified: v.verified,
@@ -44,11 +45,7 @@ export function postmarkView(v: PostmarkVerification | null) {
  * `lastTest` is the outcome of the last "Send a test email" (null before the first); `postmark` is what
  * Postmark said of the token and stream when they were saved.
  */
-export function settingsView(
-  s: EmailSettings,
-  lastTest: LastTestSend | null = null,
-  verification: PostmarkVerification | null = null,
-) {
+function settingsView(s: EmailSettings, lastTest: LastTestSend | null, verification: PostmarkVerification | null) {
   return {
     provider: s.provider,
     host: s.host,
@@ -63,63 +60,58 @@ export function settingsView(
   };
 }
 
-export const emailSettingsRoutes = new Hono<AppEnv>()
-  .get("/", async (c) => {
-    const tenantId = c.get("tenantId");
-    const [settings, lastTest, connection] = await Promise.all([
-      getEmailSettings(c.env.DB, tenantId),
-      lastTestSend(c.env.DB, tenantId),
-      getPostmarkConnection(c.env.DB, tenantId),
-    ]);
-    if (!settings) throw notConfigured();
-    return c.json(settingsView(settings, lastTest, connection?.verification));
-  })
-  .put("/", async (c) => {
-    const input = await readJsonBody(c, EmailSettingsInput);
-    const tenantId = c.get("tenantId");
-    const existing = await getEmailSettings(c.env.DB, tenantId);
-    if (!input.apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });
+/** The last test and the last Postmark check, read together. */
+async function extras(db: D1Database, tenantId: string) {
+  const [lastTest, connection] = await Promise.all([lastTestSend(db, tenantId), getPostmarkConnection(db, tenantId)]);
+  return { lastTest, verification: connection?.verification ?? null };
+}
 
-    // A new token, or a new stream for the saved one, is checked with Postmark before anything is saved.
-    const keyring = c.get("config").keyring;
-    const tokenToCheck = input.apiKey
-      ? input.apiKey
-      : existing && existing.messageStream !== input.messageStream
-        ? await keyring.open(existing.apiKey, tenantId)
-        : null;
-    const check = tokenToCheck ? await verifyPostmarkSettings(c.env, tokenToCheck, input.messageStream) : null;
-    if (check?.kind === "refused") throw validationFailed(check.fields);
+export const emailSettingsRoutes = new Hono<AppEnv>();
 
-    const sealedKey = input.apiKey
-      ? { apiKey: await keyring.seal(input.apiKey, tenantId), apiKeyLast4: input.apiKey.slice(-4) }
-      : { apiKey: existing!.apiKey, apiKeyLast4: existing!.apiKeyLast4 };
-    const settings: EmailSettings = {
-      tenantId,
-      provider: input.provider,
-      host: input.host.toLowerCase(),
-      port: input.port,
-      fromEmail: input.fromEmail,
-      fromName: input.fromName || null,
-      messageStream: input.messageStream,
-      ...sealedKey,
-      updatedAt: new Date().toISOString(),
-    };
-    // The settings and what Postmark said of them, together.
-    await c.env.DB.batch([
-      saveEmailSettingsStatement(c.env.DB, settings),
-      ...(check ? [saveVerificationStatement(c.env.DB, tenantId, check.verification)] : []),
-    ]);
-    const [lastTest, connection] = await Promise.all([
-      lastTestSend(c.env.DB, tenantId),
-      getPostmarkConnection(c.env.DB, tenantId),
-    ]);
-    return c.json(settingsView(settings, lastTest, connection?.verification));
-  })
-  .delete("/", async (c) => {
-    const tenantId = c.get("tenantId");
-    await c.env.DB.batch([
-      deleteEmailSettingsStatement(c.env.DB, tenantId),
-      deletePostmarkConnectionStatement(c.env.DB, tenantId),
-    ]);
-    return c.body(null, 204);
-  });
+register(emailSettingsRoutes, api.get, async (c) => {
+  const tenantId = c.get("tenantId");
+  const [settings, { lastTest, verification }] = await Promise.all([
+    getEmailSettings(c.env.DB, tenantId),
+    extras(c.env.DB, tenantId),
+  ]);
+  if (!settings) throw noSettings();
+  return c.json(settingsView(settings, lastTest, verification));
+});
+
+register(emailSettingsRoutes, api.save, async (c) => {
+  const { apiKey, ...input } = c.req.valid("json");
+  const tenantId = c.get("tenantId");
+  const existing = await getEmailSettings(c.env.DB, tenantId);
+  if (!apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });
+
+  // A new token, or a new stream for the saved one, is checked with Postmark before anything is saved.
+  const keyring = c.get("config").keyring;
+  const tokenToCheck = apiKey
+    ? apiKey
+    : existing && existing.messageStream !== input.messageStream
+      ? await keyring.open(existing.apiKey, tenantId)
+      : null;
+  const check = tokenToCheck ? await verifyPostmarkSettings(c.env, tokenToCheck, input.messageStream) : null;
+  if (check?.kind === "refused") throw validationFailed(check.fields);
+
+  const sealedKey = apiKey
+    ? { apiKey: await keyring.seal(apiKey, tenantId), apiKeyLast4: apiKey.slice(-4) }
+    : { apiKey: existing!.apiKey, apiKeyLast4: existing!.apiKeyLast4 };
+  const settings: EmailSettings = { tenantId, ...input, ...sealedKey, updatedAt: new Date().toISOString() };
+  // The settings and what Postmark said of them, together.
+  await c.env.DB.batch([
+    saveEmailSettingsStatement(c.env.DB, settings),
+    ...(check ? [saveVerificationStatement(c.env.DB, tenantId, check.verification)] : []),
+  ]);
+  const { lastTest, verification } = await extras(c.env.DB, tenantId);
+  return c.json(settingsView(settings, lastTest, verification));
+});
+
+register(emailSettingsRoutes, api.remove, async (c) => {
+  const tenantId = c.get("tenantId");
+  await c.env.DB.batch([
+    deleteEmailSettingsStatement(c.env.DB, tenantId),
+    deletePostmarkConnectionStatement(c.env.DB, tenantId),
+  ]);
+  return c.body(null, 204);
+});

@@ -11,10 +11,12 @@ import {
 } from "../db/postmark-connections";
 import type { AppEnv } from "../http/app-env";
 import { postmarkApiError } from "../http/errors";
+import { register } from "../http/route";
 import { PostmarkRefused, PostmarkUnavailable, postmarkApi } from "../postmark/api/client";
 import { findInstalledWebhook, triggerView } from "../postmark/api/webhook-install";
-import { notConfigured, postmarkView } from "./email-settings";
-import { callbackUrl } from "./postmark-webhook";
+import { postmarkConnectionApi as api } from "../schemas/postmark-connection";
+import { callbackUrl } from "./callback-url";
+import { noSettings, postmarkView } from "./email-settings";
 
 /** The suppression sync's figures (pending pushes, last import, last error), when this build has the sync. */
 function syncState() {
@@ -27,14 +29,16 @@ const knownWebhook = (connection: PostmarkConnection | null, stream: string, url
     ? { installed: true, webhookId: connection.webhook.webhookId, stream, url }
     : { installed: null, webhookId: null, stream, url };
 
-export const postmarkConnectionRoutes = new Hono<AppEnv>().get("/v1/email/postmark", async (c) => {
+export const postmarkConnectionRoutes = new Hono<AppEnv>();
+
+register(postmarkConnectionRoutes, api.get, async (c) => {
   const tenantId = c.get("tenantId");
   const [settings, connection, lastEvent] = await Promise.all([
     getEmailSettings(c.env.DB, tenantId),
     getPostmarkConnection(c.env.DB, tenantId),
     lastReceivedEvent(c.env.DB, tenantId),
   ]);
-  if (!settings) throw notConfigured();
+  if (!settings) throw noSettings();
   const stream = settings.messageStream;
   const url = callbackUrl(c);
   const known = { messageStream: stream, lastEvent, sync: syncState() };

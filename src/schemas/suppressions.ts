@@ -1,11 +1,15 @@
+// The suppression list and the bounce report: their query and body schemas and their routes.
 import * as v from "valibot";
+import { normaliseEmail } from "../email-address";
+import { DEFAULT_STREAM, SUPPRESSION_REASONS } from "../model/suppression";
+import { toUtcTimestamp } from "../postmark/timestamps";
 import { emailAddress, messageStream } from "./common";
+import { declareRoute } from "./route";
 
-export const SUPPRESSION_REASONS = ["hard_bounce", "spam_complaint", "unsubscribe", "manual"] as const;
 const MAX_ADDRESSES = 1000;
 
 const reason = v.picklist(SUPPRESSION_REASONS, `must be one of ${SUPPRESSION_REASONS.join(", ")}`);
-const stream = v.optional(messageStream, "outbound");
+const stream = v.optional(messageStream, DEFAULT_STREAM);
 /** A query-string limit: digits only, 1..max. */
 const limit = (fallback: number, max: number) =>
   v.optional(
@@ -15,24 +19,36 @@ const limit = (fallback: number, max: number) =>
       v.transform(Number),
       v.minValue(1, `must be a whole number from 1 to ${max}`),
       v.maxValue(max, `must be a whole number from 1 to ${max}`),
+      v.description(`1 to ${max}, default ${fallback}`),
     ),
     String(fallback),
   );
 
 /** GET /v1/suppressions and GET /v1/suppressions.csv */
-export const SuppressionListQuery = v.object({
-  email: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(320, "must be at most 320 characters"))),
+const SuppressionListQuery = v.object({
+  email: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.toLowerCase(),
+      v.maxLength(320, "must be at most 320 characters"),
+      v.description("part of the address"),
+    ),
+  ),
   reason: v.optional(reason),
   stream: v.optional(messageStream),
   limit: limit(50, 1000),
-  cursor: v.optional(v.string()),
+  cursor: v.optional(v.pipe(v.string(), v.description("`nextCursor` of the previous page"))),
 });
 
 /** ?stream= on the routes about one address. */
-export const StreamQuery = v.object({ stream });
+const StreamQuery = v.object({ stream });
+
+/** The `{email}` path parameter (Hono has URL-decoded it), normalised like every stored address. */
+const EmailParam = v.object({ email: v.pipe(v.string(), v.transform(normaliseEmail)) });
 
 /** POST /v1/suppressions/check: any strings may be asked about; only suppressed ones come back. */
-export const SuppressionCheckInput = v.object({
+const SuppressionCheckInput = v.object({
   emails: v.pipe(
     v.array(
       v.pipe(v.string("must be a string"), v.maxLength(320, "must be at most 320 characters")),
@@ -44,7 +60,7 @@ export const SuppressionCheckInput = v.object({
 });
 
 /** POST /v1/suppressions: suppress addresses by hand. */
-export const SuppressionAddInput = v.object({
+const SuppressionAddInput = v.object({
   emails: v.pipe(
     v.array(emailAddress, "must be a list of addresses"),
     v.minLength(1, "must hold at least one address"),
@@ -55,20 +71,209 @@ export const SuppressionAddInput = v.object({
 });
 
 /** GET /v1/suppressions/changes */
-export const ChangesQuery = v.object({
+const ChangesQuery = v.object({
   since: v.optional(
     v.pipe(
       v.string(),
       v.regex(/^\d{1,15}$/, "must be a nextSince value from an earlier answer (or 0)"),
       v.transform(Number),
+      v.description("`nextSince` of the previous answer; 0 or absent for the beginning"),
     ),
     "0",
   ),
   limit: limit(100, 1000),
 });
 
-const DATE = /^\d{4}-\d{2}-\d{2}(T.*)?$/;
-const date = v.optional(v.pipe(v.string(), v.regex(DATE, "must be a date such as 2026-11-26")));
+const DAY_MS = 24 * 60 * 60 * 1000;
+const REPORT_DEFAULT_DAYS = 30;
+const REPORT_MAX_DAYS = 366;
+const NOT_A_DATE = "must be a date such as 2026-11-26";
 
-/** GET /v1/reports/bounces */
-export const BounceReportQuery = v.object({ from: date, to: date, stream: v.optional(messageStream) });
+const daysBefore = (date: string, days: number) =>
+  new Date(Date.parse(date) - days * DAY_MS).toISOString().slice(0, 10);
+
+/** A query date (YYYY-MM-DD, or a full ISO timestamp) as its UTC date. */
+const reportDate = (description: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, NOT_A_DATE),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const timestamp = toUtcTimestamp(
+        /^\d{4}-\d{2}-\d{2}$/.test(dataset.value) ? `${dataset.value}T00:00:00Z` : dataset.value,
+      );
+      if (timestamp) return timestamp.slice(0, 10);
+      addIssue({ message: NOT_A_DATE });
+      return NEVER;
+    }),
+    v.description(description),
+  );
+
+/** GET /v1/reports/bounces: a range of UTC dates, by default the last 30 days, at most 366. */
+const BounceReportQuery = v.pipe(
+  v.object({
+    from: v.optional(reportDate(`first UTC date, default ${REPORT_DEFAULT_DAYS - 1} days before \`to\``)),
+    to: v.optional(reportDate("last UTC date, default today")),
+    stream: v.optional(v.pipe(messageStream, v.description("message stream; all when absent"))),
+  }),
+  v.transform(({ from, to = new Date().toISOString().slice(0, 10), stream }) => ({
+    from: from ?? daysBefore(to, REPORT_DEFAULT_DAYS - 1),
+    to,
+    stream,
+  })),
+  v.forward(
+    v.check((q) => q.from <= q.to, "must not be after to"),
+    ["from"],
+  ),
+  v.forward(
+    v.check(
+      (q) => q.from > q.to || daysBefore(q.to, REPORT_MAX_DAYS - 1) <= q.from,
+      `must be at most ${REPORT_MAX_DAYS} days before to`,
+    ),
+    ["from"],
+  ),
+);
+
+const reasonOut = v.picklist(SUPPRESSION_REASONS);
+
+/** One suppressed address, as the list, the lookup and the CSV show it. */
+const Suppression = v.strictObject({
+  email: v.string(),
+  stream: v.string(),
+  reason: reasonOut,
+  origin: v.picklist(["postmark", "api"]),
+  suppressedAt: v.string(),
+  bounceType: v.optional(v.string()),
+  details: v.optional(v.string()),
+  canReactivate: v.boolean(),
+});
+
+const tag = "Suppressions";
+
+export const suppressionsApi = {
+  list: declareRoute({
+    method: "get",
+    path: "/v1/suppressions",
+    tag,
+    summary: "Suppressed addresses in (email, stream) order, a page at a time",
+    auth: "tenant",
+    query: SuppressionListQuery,
+    responses: {
+      200: {
+        description: "A page; `nextCursor` is null on the last one",
+        body: v.strictObject({ items: v.array(Suppression), nextCursor: v.nullable(v.string()) }),
+      },
+      400: "`validation_failed` (e.g. a bad cursor)",
+    },
+  }),
+  csv: declareRoute({
+    method: "get",
+    path: "/v1/suppressions.csv",
+    tag,
+    summary: "The whole list as CSV, streamed (same filters as the list; no paging)",
+    auth: "tenant",
+    query: SuppressionListQuery,
+    responses: { 200: "`text/csv`: email,stream,reason,origin,suppressed_at,bounce_type", 400: "`validation_failed`" },
+  }),
+  changes: declareRoute({
+    method: "get",
+    path: "/v1/suppressions/changes",
+    tag,
+    summary: "Change feed: every change of an address's state after `since`, oldest first",
+    auth: "tenant",
+    query: ChangesQuery,
+    responses: {
+      200: {
+        description: "The changes after `since`, and the `since` of the next call",
+        body: v.strictObject({
+          items: v.array(
+            v.strictObject({
+              email: v.string(),
+              stream: v.string(),
+              suppressed: v.boolean(),
+              reason: v.nullable(reasonOut),
+              changedAt: v.string(),
+            }),
+          ),
+          nextSince: v.string(),
+        }),
+      },
+      400: "`validation_failed`",
+    },
+  }),
+  check: declareRoute({
+    method: "post",
+    path: "/v1/suppressions/check",
+    tag,
+    summary: "Which of up to 1000 addresses are suppressed",
+    auth: "tenant",
+    body: SuppressionCheckInput,
+    responses: {
+      200: {
+        description: "Only the suppressed ones",
+        body: v.strictObject({ suppressed: v.array(v.strictObject({ email: v.string(), reason: reasonOut })) }),
+      },
+      400: "`validation_failed`",
+    },
+  }),
+  add: declareRoute({
+    method: "post",
+    path: "/v1/suppressions",
+    tag,
+    summary: "Suppress up to 1000 addresses by hand (origin api)",
+    auth: "tenant",
+    body: SuppressionAddInput,
+    responses: {
+      200: { description: "How many were not suppressed before", body: v.strictObject({ added: v.number() }) },
+      400: "`validation_failed`",
+    },
+  }),
+  get: declareRoute({
+    method: "get",
+    path: "/v1/suppressions/{email}",
+    tag,
+    summary: "The suppression of one address",
+    auth: "tenant",
+    params: EmailParam,
+    query: StreamQuery,
+    responses: {
+      200: { description: "The suppression", body: Suppression },
+      404: "`not_found`: the address is active",
+    },
+  }),
+  reactivate: declareRoute({
+    method: "delete",
+    path: "/v1/suppressions/{email}",
+    tag,
+    summary: "Reactivate an address",
+    auth: "tenant",
+    params: EmailParam,
+    query: StreamQuery,
+    responses: { 204: "Reactivated", 404: "`not_found`: not suppressed", 409: "`cannot_reactivate`: a spam complaint" },
+  }),
+};
+
+export const reportsApi = {
+  bounces: declareRoute({
+    method: "get",
+    path: "/v1/reports/bounces",
+    tag: "Reports",
+    summary: "Bounces by type and by day, spam complaints and the current number of suppressed addresses",
+    auth: "tenant",
+    query: BounceReportQuery,
+    responses: {
+      200: {
+        description: "Bounces in the range by type and by day (every day listed), spam complaints, suppressed now",
+        body: v.strictObject({
+          from: v.string(),
+          to: v.string(),
+          total: v.number(),
+          byType: v.record(v.string(), v.number()),
+          byDay: v.array(v.strictObject({ date: v.string(), count: v.number() })),
+          spamComplaints: v.number(),
+          suppressed: v.number(),
+        }),
+      },
+      400: `\`validation_failed\`: a bad date or a range over ${REPORT_MAX_DAYS} days`,
+    },
+  }),
+};

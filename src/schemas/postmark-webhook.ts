@@ -1,0 +1,112 @@
+// The Postmark callback URL: the tenant's routes that show and rotate it, and the receiver Postmark posts to.
+import * as v from "valibot";
+import { declareRoute } from "./route";
+
+const CallbackUrl = v.strictObject({
+  url: v.string(),
+  username: v.string(),
+  password: v.string(),
+  urlWithCredentials: v.string(),
+});
+
+/** After a rotation: whether the webhook installed in Postmark got the new credentials (and if not, why). */
+const RotatedInPostmark = v.union([
+  v.strictObject({ updated: v.literal(true), webhookId: v.number() }),
+  v.strictObject({ updated: v.literal(false), webhookId: v.null(), reason: v.string() }),
+]);
+
+const PostmarkFailures = {
+  409: "`not_configured`: no Postmark settings are saved",
+  502: "`postmark_error`: Postmark refused the request (its ErrorCode and Message are in `message`)",
+  503: "`postmark_unavailable`: Postmark could not be reached (network, timeout, 5xx)",
+} as const;
+
+const tag = "Postmark webhook";
+
+export const callbackUrlApi = {
+  get: declareRoute({
+    method: "get",
+    path: "/v1/email/webhook",
+    tag,
+    summary: "The callback URL to paste into Postmark, with its HTTP Basic credentials (created on first call)",
+    auth: "tenant",
+    responses: { 200: { description: "The callback URL and its credentials", body: CallbackUrl } },
+  }),
+  rotate: declareRoute({
+    method: "post",
+    path: "/v1/email/webhook/rotate",
+    tag,
+    summary:
+      "New webhook credentials; the previous ones keep working for 24 hours. The webhook installed in Postmark gets the new credentials",
+    auth: "tenant",
+    responses: {
+      200: {
+        description:
+          "The callback URL with the new credentials, and `postmark`: `updated` true with the webhook's id, or false with the reason (no webhook installed, Postmark not reachable: the rotation stands)",
+        body: v.strictObject({ ...CallbackUrl.entries, postmark: RotatedInPostmark }),
+      },
+    },
+  }),
+  install: declareRoute({
+    method: "post",
+    path: "/v1/email/webhook/install",
+    tag,
+    summary:
+      "Install the webhook in Postmark: exactly one webhook of the settings' stream posts to the callback URL (matched by its URL without credentials; copies are removed), with the current credentials as HttpAuth and Bounce, SpamComplaint and SubscriptionChange on (Open, Click and Delivery keep their values; off on a new one)",
+    auth: "tenant",
+    responses: {
+      200: {
+        description: "Installed: the webhook's id in Postmark, its stream, and whether it was created (or updated)",
+        body: v.strictObject({
+          installed: v.literal(true),
+          webhookId: v.number(),
+          stream: v.string(),
+          created: v.boolean(),
+        }),
+      },
+      ...PostmarkFailures,
+    },
+  }),
+  uninstall: declareRoute({
+    method: "delete",
+    path: "/v1/email/webhook/install",
+    tag,
+    summary: "Remove the webhook of the settings' stream that posts to the callback URL from Postmark",
+    auth: "tenant",
+    responses: {
+      200: {
+        description: "Removed: the ids of the webhooks removed (none when there was none)",
+        body: v.strictObject({
+          installed: v.literal(false),
+          stream: v.string(),
+          removedWebhookIds: v.array(v.number()),
+        }),
+      },
+      ...PostmarkFailures,
+    },
+  }),
+};
+
+export const webhookReceiverApi = {
+  receive: declareRoute({
+    method: "post",
+    path: "/webhooks/postmark/{tenantId}",
+    tag,
+    summary:
+      "Postmark posts one event here (bounce, spam complaint, subscription change; others are acknowledged and ignored)",
+    auth: "webhook",
+    // The body is read by postmark/payload.ts, which keeps 64-bit bounce IDs exact: documented, not validated here.
+    responses: {
+      200: {
+        description: "Committed (stored, or a duplicate of an event stored before), or ignored (with the reason)",
+        body: v.union([
+          v.strictObject({ status: v.picklist(["stored", "duplicate"]) }),
+          v.strictObject({ status: v.literal("ignored"), reason: v.string() }),
+        ]),
+      },
+      400: "`invalid_json`: the body is not a JSON object",
+      413: "`payload_too_large`",
+      503: "`storage_unavailable`: not stored, Postmark retries",
+    },
+  }),
+};
