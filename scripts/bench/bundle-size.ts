@@ -33,7 +33,7 @@ export function bundleSize(run: RunDirectory): { rows: Row[]; targets: Target[] 
         section: "bundle",
         measure: "of which the Postmark API client (a Worker with only src/postmark/api/client.ts)",
         value: `${(client.gzip / 1024).toFixed(1)} KiB gzip`,
-        baseline: "official postmark 5.1.0 client alone: 14.6 KiB gzip (measured once, not rebuilt)",
+        baseline: "official postmark 5.1.0 client alone: 10.1 KiB gzip minified (measured once, not rebuilt)",
       },
     ],
     targets: [{ name: `bundle gzip <= ${LIMIT_KIB} KiB`, pass: kib <= LIMIT_KIB, detail: `${kib.toFixed(1)} KiB` }],
