@@ -1,11 +1,58 @@
 // @ts-check
-// The callback URL to paste in Postmark: shown with its credentials, copied, rotated.
-import { failureOf, getWebhook, rotateWebhook } from "../api.js";
+// The callback URL: installed in Postmark with one click (and its state), or shown with its credentials to
+// copy and paste by hand; rotated.
+import {
+  failureOf,
+  getPostmarkConnection,
+  getWebhook,
+  installWebhook,
+  rotateWebhook,
+  uninstallWebhook,
+} from "../api.js";
 import { byId, clearNotice, confirmAction, notify, showFailure, whileBusy } from "../dom.js";
 
 const urlInput = byId("webhook-url", HTMLInputElement);
 const rotate = byId("webhook-rotate", HTMLButtonElement);
+const install = byId("webhook-install", HTMLButtonElement);
+const uninstall = byId("webhook-uninstall", HTMLButtonElement);
+const stateLine = byId("webhook-postmark-state", HTMLElement);
 const notice = byId("webhook-notice", HTMLElement);
+
+/**
+ * @param {"ok" | "error" | ""} kind
+ * @param {string} text
+ */
+function showState(kind, text) {
+  stateLine.className = `verification ${kind}`;
+  stateLine.textContent = text;
+}
+
+/** Whether the webhook is installed in Postmark, as Postmark says (or as known here when it cannot be asked). */
+async function refreshState() {
+  try {
+    const { reachable, reason, webhook, server } = await getPostmarkConnection();
+    install.disabled = false;
+    uninstall.hidden = webhook.installed !== true;
+    const where = `stream ${webhook.stream}${server?.name ? ` of server ${server.name}` : ""}`;
+    if (!reachable) {
+      const known = webhook.installed ? ` Installed from here earlier (webhook ${webhook.webhookId}).` : "";
+      showState("error", `Postmark could not be asked: ${reason}${known}`);
+    } else if (webhook.installed) {
+      showState("ok", `Installed in Postmark: webhook ${webhook.webhookId} on ${where}.`);
+    } else {
+      showState("", `Not installed in Postmark yet (${where}).`);
+    }
+  } catch (error) {
+    const failure = failureOf(error);
+    uninstall.hidden = true;
+    if (failure.code === "not_configured") {
+      install.disabled = true;
+      showState("", "Save the email settings first: installing needs the Server API token.");
+    } else {
+      showState("error", failure.message);
+    }
+  }
+}
 
 /** @type {import("../dom.js").View} */
 export const view = {
@@ -20,9 +67,11 @@ export const view = {
     } catch (error) {
       showFailure(notice, failureOf(error));
     }
+    await refreshState();
   },
   forget() {
     urlInput.value = "";
+    showState("", "");
   },
 };
 
@@ -37,20 +86,69 @@ byId("webhook-copy", HTMLButtonElement).addEventListener("click", async () => {
   }
 });
 
+install.addEventListener("click", async () => {
+  clearNotice(notice);
+  await whileBusy(install, async () => {
+    try {
+      const { webhookId, stream, created } = await installWebhook();
+      notify(
+        notice,
+        "ok",
+        created ? "Installed in Postmark." : "The webhook in Postmark is up to date.",
+        `Webhook ${webhookId} on stream ${stream} posts bounces, spam complaints and unsubscribes here.`,
+      );
+    } catch (error) {
+      showFailure(notice, failureOf(error));
+    }
+  });
+  await refreshState();
+});
+
+uninstall.addEventListener("click", async () => {
+  const confirmed = await confirmAction({
+    title: "Remove the webhook from Postmark?",
+    text: "Postmark stops telling this service about bounces, spam complaints and unsubscribes of this stream.",
+    yes: "Remove from Postmark",
+    danger: true,
+  });
+  if (!confirmed) return;
+  await whileBusy(uninstall, async () => {
+    try {
+      await uninstallWebhook();
+      notify(notice, "ok", "Removed from Postmark.", "Install it again, or paste the URL by hand, to get events.");
+    } catch (error) {
+      showFailure(notice, failureOf(error));
+    }
+  });
+  await refreshState();
+});
+
 rotate.addEventListener("click", async () => {
   const confirmed = await confirmAction({
     title: "Make new callback credentials?",
-    text: "The current URL keeps working for 24 hours. Paste the new URL in Postmark before then, or bounces stop arriving.",
+    text: "The current URL keeps working for 24 hours. A webhook installed from here gets the new credentials at once; one pasted by hand needs the new URL before then, or bounces stop arriving.",
     yes: "Rotate credentials",
     danger: true,
   });
   if (!confirmed) return;
   await whileBusy(rotate, async () => {
     try {
-      urlInput.value = (await rotateWebhook()).urlWithCredentials;
-      notify(notice, "ok", "New credentials made.", "Copy the new URL and paste it in Postmark within 24 hours.");
+      const rotated = await rotateWebhook();
+      urlInput.value = rotated.urlWithCredentials;
+      if (rotated.postmark.updated) {
+        notify(notice, "ok", "New credentials made, and put on the webhook in Postmark.", "Nothing to paste.");
+      } else {
+        notify(
+          notice,
+          "ok",
+          "New credentials made.",
+          `Not changed in Postmark: ${rotated.postmark.reason.replace(/\.$/, "")}.`,
+          "Install in Postmark, or paste the new URL there within 24 hours.",
+        );
+      }
     } catch (error) {
       showFailure(notice, failureOf(error));
     }
   });
+  await refreshState();
 });
