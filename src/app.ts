@@ -38,7 +38,7 @@ app.use(
     origin: (origin, c) => (parseOrigins(c.env.ALLOWED_ORIGINS).includes(origin) ? origin : null),
     allowHeaders: ["Authorization", "Content-Type"],
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-    exposeHeaders: ["Content-Disposition"],
+    exposeHeaders: ["Content-Disposition", "Postmark-Sync"],
     maxAge: 600,
   }),
 );

@@ -12,8 +12,8 @@ import { reportsApi, suppressionsApi } from "../src/schemas/suppressions";
 import { tenantsApi } from "../src/schemas/tenants";
 import { testEmailApi } from "../src/schemas/test-email";
 import * as fx from "./fixtures/postmark-events";
-import { ADMIN_TOKEN, call, configureEmail, createTenant } from "./helpers";
-import { connectedTenant, injectFault } from "./postmark-api-helpers";
+import { ADMIN_TOKEN, call, configureEmail, createTenant, VALID_SETTINGS } from "./helpers";
+import { connectedTenant, injectFault, newPostmarkServer } from "./postmark-api-helpers";
 import { getWebhook, postEvent } from "./postmark-helpers";
 
 /** Asserts the status and that the body matches the declaration's schema for it; returns the body. */
@@ -29,6 +29,27 @@ async function expectDeclared(route: RouteDeclaration, res: Response, status: nu
 }
 
 describe("answers match their declared response schemas", () => {
+  it("suppression sync routes (against the Postmark stand-in)", async () => {
+    const tenant = await createTenant();
+    const { token } = await newPostmarkServer();
+    await configureEmail(tenant, { ...VALID_SETTINGS, apiKey: token });
+    const auth = { token: tenant.token };
+    await expectDeclared(
+      suppressionsApi.import,
+      await call("/v1/suppressions/import", { method: "POST", ...auth, json: {} }),
+      200,
+    );
+    const added = await expectDeclared(
+      suppressionsApi.add,
+      await call("/v1/suppressions", { method: "POST", ...auth, json: { emails: ["contract@example.com"] } }),
+      200,
+    );
+    expect(added).toEqual({ added: 1, postmark: [{ email: "contract@example.com", state: "done" }] });
+    await expectDeclared(suppressionsApi.get, await call("/v1/suppressions/contract@example.com", auth), 200);
+    await expectDeclared(suppressionsApi.list, await call("/v1/suppressions", auth), 200);
+    await expectDeclared(suppressionsApi.push, await call("/v1/suppressions/contract@example.com/postmark", auth), 200);
+  });
+
   it("service and operator routes", async () => {
     await expectDeclared(serviceApi.health, await call("/health"), 200);
     const admin = { token: ADMIN_TOKEN };

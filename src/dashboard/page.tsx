@@ -317,6 +317,15 @@ export function DashboardPage() {
                   Export CSV
                 </button>
               </form>
+              <div class="actions">
+                <button type="button" id="suppressions-import" class="secondary">
+                  Import from Postmark
+                </button>
+                <p class="hint">
+                  Brings in what Postmark suppressed on your message stream before the webhook was set up. With the
+                  settings saved, changes made here are sent to Postmark too.
+                </p>
+              </div>
               <Notice id="suppressions-notice" />
               <table class="table" id="suppressions-table" data-default-stream={DEFAULT_STREAM}>
                 <caption class="visually-hidden">Suppressed addresses</caption>

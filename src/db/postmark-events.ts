@@ -2,6 +2,7 @@
 import { changeVersion } from "../model/suppression";
 import type { PostmarkEvent } from "../postmark/classify";
 import { toIsoMillis } from "../postmark/timestamps";
+import { echoMatch } from "../sync/echo";
 import { postmarkChangeStatement } from "./suppressions";
 
 /** One delivery of an event to the webhook. */
@@ -63,6 +64,7 @@ export function eventStatements(
         updatedAt: toIsoMillis(receipt.receivedAt),
         eventKey: event.key,
         receiptId: receipt.id,
+        echo: event.echoOf ? echoMatch(event.echoOf, occurredAt) : null,
       }),
     );
   }

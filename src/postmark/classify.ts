@@ -20,6 +20,11 @@ export interface PostmarkEvent {
   occurredAt: string | null;
   bounceId: string | null;
   messageId: string | null;
+  /**
+   * For a subscription change made through Postmark's API or UI (Origin Customer): the push from here it may
+   * be the echo of ("create": suppressed by hand, "delete": reactivated). Null for every other event.
+   */
+  echoOf: "create" | "delete" | null;
   /** Set when effect is "suppress". */
   suppression: {
     reason: SuppressionReason;
@@ -123,6 +128,7 @@ function bounce(
       occurredAt,
       bounceId: id,
       messageId,
+      echoOf: null,
       suppression: suppresses
         ? {
             reason: rule.reason,
@@ -159,6 +165,7 @@ function subscriptionChange(p: Record<string, unknown>, stream: string, messageI
       occurredAt,
       bounceId: null,
       messageId,
+      echoOf: origin !== "Customer" ? null : !suppresses ? "delete" : reason === "manual" ? "create" : null,
       suppression: suppresses
         ? {
             reason,

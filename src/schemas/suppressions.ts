@@ -70,6 +70,11 @@ const SuppressionAddInput = v.object({
   reason: v.optional(v.picklist(["manual", "unsubscribe"], 'must be "manual" or "unsubscribe"'), "manual"),
 });
 
+/** POST /v1/suppressions/import: the stream defaults to the settings' stream. */
+const SuppressionImportInput = v.object({
+  stream: v.optional(v.pipe(messageStream, v.description("default: the settings' message stream"))),
+});
+
 /** GET /v1/suppressions/changes */
 const ChangesQuery = v.object({
   since: v.optional(
@@ -135,6 +140,23 @@ const BounceReportQuery = v.pipe(
 
 const reasonOut = v.picklist(SUPPRESSION_REASONS);
 
+/** Where a push of a local change to Postmark stands (src/sync/push.ts). */
+const pushState = v.picklist(["pending", "done", "failed"]);
+/** The push to Postmark of an address's last local change. */
+const Push = v.strictObject({
+  action: v.pipe(v.picklist(["create", "delete"]), v.description("create: suppressed here; delete: reactivated here")),
+  state: v.pipe(
+    v.picklist(["pending", "done", "failed", "superseded"]),
+    v.description(
+      "pending: to be retried at nextAttemptAt; done: Postmark accepted it; failed: Postmark refused this address (message) or the retries ran out; superseded: a newer change of the address replaced it",
+    ),
+  ),
+  message: v.optional(v.pipe(v.string(), v.description("Postmark's message, or the last error of a pending push"))),
+  attempts: v.number(),
+  requestedAt: v.string(),
+  nextAttemptAt: v.optional(v.string()),
+});
+
 /** One suppressed address, as the list, the lookup and the CSV show it. */
 const Suppression = v.strictObject({
   email: v.string(),
@@ -145,6 +167,9 @@ const Suppression = v.strictObject({
   bounceType: v.optional(v.string()),
   details: v.optional(v.string()),
   canReactivate: v.boolean(),
+  postmark: v.optional(
+    v.pipe(Push, v.description("present when this state was made here and pushed to Postmark (or is being pushed)")),
+  ),
 });
 
 const tag = "Suppressions";
@@ -223,8 +248,58 @@ export const suppressionsApi = {
     auth: "tenant",
     body: SuppressionAddInput,
     responses: {
-      200: { description: "How many were not suppressed before", body: v.strictObject({ added: v.number() }) },
+      200: {
+        description:
+          "How many were not suppressed before, and for each of those its Postmark state: the route commits the change and the push together, then tries Postmark once (50 a call); `pending` ones are retried by the scheduled handler. `postmark` is null without Postmark settings (nothing is pushed).",
+        body: v.strictObject({
+          added: v.number(),
+          postmark: v.nullable(
+            v.array(v.strictObject({ email: v.string(), state: pushState, message: v.optional(v.string()) })),
+          ),
+        }),
+      },
       400: "`validation_failed`",
+    },
+  }),
+  import: declareRoute({
+    method: "post",
+    path: "/v1/suppressions/import",
+    tag,
+    summary: "Import Postmark's suppression list of a stream (its dump), merged with the list here",
+    auth: "tenant",
+    body: SuppressionImportInput,
+    responses: {
+      200: {
+        description:
+          "HardBounce -> hard_bounce, SpamComplaint -> spam_complaint, ManualSuppression by the Recipient -> unsubscribe, other ManualSuppression -> manual; origin postmark, suppressedAt from CreatedAt. Ordered with webhook events and local changes by the same versions: an import never undoes a newer change made here. `skipped`: entries reactivated here after Postmark suppressed them (the push is on its way) or unreadable.",
+        body: v.strictObject({
+          stream: v.string(),
+          seen: v.number(),
+          added: v.number(),
+          alreadySuppressed: v.number(),
+          skipped: v.number(),
+        }),
+      },
+      400: "`validation_failed`, `invalid_json`",
+      409: "`not_configured`: no Postmark settings",
+      502: "`postmark_error`: Postmark refused (its ErrorCode and message, e.g. 1226 for an unknown stream)",
+      503: "`postmark_unavailable`: Postmark could not be reached, or did not answer in time",
+    },
+  }),
+  push: declareRoute({
+    method: "get",
+    path: "/v1/suppressions/{email}/postmark",
+    tag,
+    summary: "The last push of one address's local change to Postmark (also for a reactivated address)",
+    auth: "tenant",
+    params: EmailParam,
+    query: StreamQuery,
+    responses: {
+      200: {
+        description: "The newest push of the address",
+        body: v.strictObject({ email: v.string(), stream: v.string(), ...Push.entries }),
+      },
+      404: "`not_found`: no change of this address was ever pushed",
     },
   }),
   get: declareRoute({
@@ -248,7 +323,11 @@ export const suppressionsApi = {
     auth: "tenant",
     params: EmailParam,
     query: StreamQuery,
-    responses: { 204: "Reactivated", 404: "`not_found`: not suppressed", 409: "`cannot_reactivate`: a spam complaint" },
+    responses: {
+      204: "Reactivated. With Postmark settings, the address is also deleted from Postmark's list: the header `Postmark-Sync` says `done`, `pending` (retried by the scheduled handler) or `failed` (e.g. Postmark keeps a spam complaint; the message is in GET /v1/suppressions/{email}/postmark); `off` without settings.",
+      404: "`not_found`: not suppressed",
+      409: "`cannot_reactivate`: a spam complaint",
+    },
   }),
 };
 

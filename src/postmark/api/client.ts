@@ -127,12 +127,24 @@ async function call<T>(env: ClientEnv, auth: Auth, method: string, path: string,
     throw new PostmarkUnavailable(timedOut ? `no answer within ${ms / 1000} s` : "the connection failed");
   }
 
-  let json: unknown;
-  try {
-    json = text === "" ? {} : JSON.parse(text);
-  } catch {
-    json = undefined;
+  const json = parseJson(text);
+  failUnlessOk(res, json, auth);
+  if (res.status < 200 || res.status >= 300 || json === undefined || json === null || typeof json !== "object") {
+    throw new PostmarkUnavailable(`Postmark gave an answer that is not its JSON (HTTP ${res.status})`);
   }
+  return json as T;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === "" ? {} : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws what a 4xx or 5xx answer means (`json`: its parsed body, if any). */
+function failUnlessOk(res: Response, json: unknown, auth: Auth): void {
   if (res.status >= 500 || res.status === 429) {
     throw new PostmarkUnavailable(
       res.status === 429 ? "Postmark is rate limiting requests (HTTP 429)" : `Postmark answered HTTP ${res.status}`,
@@ -147,10 +159,67 @@ async function call<T>(env: ClientEnv, auth: Auth, method: string, path: string,
       message.replaceAll(auth.token, "[token]"),
     );
   }
-  if (res.status < 200 || res.status >= 300 || json === undefined || json === null || typeof json !== "object") {
+}
+
+/**
+ * The suppression dump of a stream as a byte stream, for readers that must not hold it whole (100,000
+ * entries are about 10 MB): the call's bound applies to the answer's start and then to every pause between
+ * chunks, not to the whole transfer. Errors as for every call; the stream errors with PostmarkUnavailable
+ * when Postmark stalls or drops the connection half-way.
+ */
+export async function openSuppressionDump(
+  env: ClientEnv,
+  serverToken: string,
+  stream: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const auth: Auth = { header: "X-Postmark-Server-Token", token: serverToken };
+  const ms = timeoutMs(env);
+  const abort = new AbortController();
+  let timer = setTimeout(() => abort.abort(), ms);
+  const stalled = () => new PostmarkUnavailable(`no answer within ${ms / 1000} s`);
+  let res: Response;
+  try {
+    res = await fetch(`${postmarkApiUrl(env)}/message-streams/${segment(stream)}/suppressions/dump`, {
+      headers: { Accept: "application/json", [auth.header]: auth.token },
+      signal: abort.signal,
+    });
+  } catch {
+    clearTimeout(timer);
+    throw abort.signal.aborted ? stalled() : new PostmarkUnavailable("the connection failed");
+  }
+  if (!res.ok || !res.body) {
+    let text = "";
+    try {
+      text = await res.text();
+    } catch {
+      // an error answer whose body fails: its status says enough
+    } finally {
+      clearTimeout(timer);
+    }
+    failUnlessOk(res, parseJson(text), auth);
     throw new PostmarkUnavailable(`Postmark gave an answer that is not its JSON (HTTP ${res.status})`);
   }
-  return json as T;
+  const reader = res.body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort.abort(), ms);
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          clearTimeout(timer);
+          controller.close();
+        } else controller.enqueue(value);
+      } catch {
+        clearTimeout(timer);
+        controller.error(abort.signal.aborted ? stalled() : new PostmarkUnavailable("the connection broke off"));
+      }
+    },
+    cancel(reason) {
+      clearTimeout(timer);
+      return reader.cancel(reason);
+    },
+  });
 }
 
 const segment = (value: string | number) => encodeURIComponent(String(value));

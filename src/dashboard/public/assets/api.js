@@ -194,7 +194,28 @@ async function requestJson(path, options) {
  * @property {string} [bounceType]
  * @property {string} [details]
  * @property {boolean} canReactivate
+ * @property {Push} [postmark] the push to Postmark of the change made here, when this state was made here
  */
+
+/**
+ * @typedef {object} Push a local change pushed to Postmark (GET /v1/suppressions/{email}/postmark)
+ * @property {"create" | "delete"} action
+ * @property {"pending" | "done" | "failed" | "superseded"} state
+ * @property {string} [message] Postmark's message, or the last error of a pending push
+ * @property {number} attempts
+ * @property {string} requestedAt
+ * @property {string} [nextAttemptAt]
+ */
+
+/** @typedef {{ email: string, state: "pending" | "done" | "failed", message?: string }} PushReport */
+
+/**
+ * @typedef {object} ImportResult POST /v1/suppressions/import
+ * @property {string} stream
+ * @property {number} seen
+ * @property {number} added
+ * @property {number} alreadySuppressed
+ * @property {number} skipped
 
 /** @typedef {{ items: Suppression[], nextCursor: string | null }} SuppressionPage GET /v1/suppressions */
 
@@ -260,13 +281,28 @@ export async function exportSuppressions(/** @type {URLSearchParams} */ query) {
   }
 }
 
-/** @returns {Promise<{ added: number }>} */
+/**
+ * Adds addresses by hand; `postmark` is each added address's push to Postmark (null without Postmark settings).
+ * @returns {Promise<{ added: number, postmark: PushReport[] | null }>}
+ */
 export const addSuppressions = (/** @type {string[]} */ emails) =>
   requestJson("/v1/suppressions", { method: "POST", json: { emails } });
 
-/** Takes an address off the list of one stream (the API answers 204). */
+/**
+ * Takes an address off the list of one stream (the API answers 204), and says how that reached Postmark: the
+ * Postmark-Sync header, "done", "pending", "failed" or "off" (no Postmark settings).
+ * @returns {Promise<string>}
+ */
 export const reactivate = async (/** @type {string} */ email, /** @type {string} */ stream) => {
-  await request(`/v1/suppressions/${encodeURIComponent(email)}?${new URLSearchParams({ stream })}`, {
+  const res = await request(`/v1/suppressions/${encodeURIComponent(email)}?${new URLSearchParams({ stream })}`, {
     method: "DELETE",
   });
+  return res.headers.get("Postmark-Sync") ?? "off";
 };
+
+/** @returns {Promise<Push & { email: string, stream: string }>} */
+export const getPush = (/** @type {string} */ email, /** @type {string} */ stream) =>
+  requestJson(`/v1/suppressions/${encodeURIComponent(email)}/postmark?${new URLSearchParams({ stream })}`);
+
+/** Imports Postmark's suppression list of the settings' stream. @returns {Promise<ImportResult>} */
+export const importFromPostmark = () => requestJson("/v1/suppressions/import", { method: "POST", json: {} });

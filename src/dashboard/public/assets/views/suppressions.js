@@ -1,6 +1,14 @@
 // @ts-check
 // The suppression list: search, filter by reason, pages, reactivate, add addresses, export CSV.
-import { addSuppressions, exportSuppressions, failureOf, listSuppressions, reactivate } from "../api.js";
+import {
+  addSuppressions,
+  exportSuppressions,
+  failureOf,
+  getPush,
+  importFromPostmark,
+  listSuppressions,
+  reactivate,
+} from "../api.js";
 import {
   byId,
   clearFieldErrors,
@@ -28,6 +36,7 @@ const next = byId("suppressions-next", HTMLButtonElement);
 const addForm = byId("suppressions-add", HTMLFormElement);
 const addInput = byId("suppressions-add-emails", HTMLTextAreaElement);
 const addButton = byId("suppressions-add-submit", HTMLButtonElement);
+const importButton = byId("suppressions-import", HTMLButtonElement);
 
 // The page names the reasons once, in the filter's options; rows use the same words.
 const reasonLabels = new Map([...reasonFilter.options].filter((o) => o.value).map((o) => [o.value, o.text]));
@@ -45,6 +54,13 @@ function filterQuery() {
   if (email) query.set("email", email);
   if (reasonFilter.value) query.set("reason", reasonFilter.value);
   return query;
+}
+
+/** A row's Postmark state, shown only while a push of the change made here is pending or has failed. */
+function pushState(/** @type {import("../api.js").Push | undefined} */ push) {
+  if (push?.state === "pending") return "Postmark: not updated yet, retrying";
+  if (push?.state === "failed") return `Postmark refused: ${push.message ?? "no reason given"}`;
+  return "";
 }
 
 function suppressionRow(/** @type {import("../api.js").Suppression} */ s) {
@@ -77,13 +93,19 @@ function suppressionRow(/** @type {import("../api.js").Suppression} */ s) {
     s.stream === defaultStream ? "" : `stream ${s.stream}`,
     s.details,
   ];
+  const postmark = pushState(s.postmark);
   return el(
     "tr",
     {},
     el("td", { class: "email" }, s.email),
     el("td", {}, s.bounceType && s.bounceType !== "HardBounce" ? `${reason} (${s.bounceType})` : reason),
     el("td", {}, new Date(s.suppressedAt).toLocaleString()),
-    el("td", { class: "details" }, details.filter(Boolean).join(" · ")),
+    el(
+      "td",
+      { class: "details" },
+      details.filter(Boolean).join(" · "),
+      postmark ? el("p", { class: "hint postmark-state" }, postmark) : null,
+    ),
     el("td", {}, action, s.canReactivate ? null : el("p", { class: "hint" }, "Spam complaints cannot be reactivated.")),
   );
 }
@@ -154,8 +176,16 @@ rows.addEventListener("click", async (event) => {
   if (!confirmed) return;
   await whileBusy(button, async () => {
     try {
-      await reactivate(email, stream);
-      notify(notice, "ok", `${email} was reactivated and can receive mail again.`);
+      const sync = await reactivate(email, stream);
+      const title = `${email} was reactivated and can receive mail again.`;
+      if (sync === "failed") {
+        const push = await getPush(email, stream);
+        notify(notice, "error", title, `But Postmark refused to reactivate it: ${push.message ?? "no reason given"}`);
+      } else if (sync === "pending") {
+        notify(notice, "ok", title, "Postmark could not be told yet: it is retried every few minutes.");
+      } else {
+        notify(notice, "ok", title, sync === "done" ? "Postmark takes it off its list too." : "");
+      }
       await loadPage();
     } catch (error) {
       showFailure(notice, failureOf(error));
@@ -178,14 +208,18 @@ addForm.addEventListener("submit", async (event) => {
   }
   await whileBusy(addButton, async () => {
     try {
-      const { added } = await addSuppressions(emails);
+      const { added, postmark } = await addSuppressions(emails);
       const already = emails.length - added;
+      const pending = postmark?.filter((p) => p.state === "pending").length ?? 0;
+      const failed = postmark?.filter((p) => p.state === "failed") ?? [];
       addInput.value = "";
       notify(
         notice,
-        "ok",
+        failed.length > 0 ? "error" : "ok",
         `Added ${added} address${added === 1 ? "" : "es"} to the suppression list.`,
         already > 0 ? `${already} ${already === 1 ? "was" : "were"} already on it.` : "",
+        pending > 0 ? `Postmark could not be told about ${pending} yet: they are retried every few minutes.` : "",
+        ...failed.map((p) => `Postmark refused ${p.email}: ${p.message ?? "no reason given"}`),
       );
       await loadPage();
     } catch (error) {
@@ -203,6 +237,28 @@ addForm.addEventListener("submit", async (event) => {
       } else {
         showFailure(notice, failure);
       }
+    }
+  });
+});
+
+importButton.addEventListener("click", async () => {
+  clearNotice(notice);
+  await whileBusy(importButton, async () => {
+    try {
+      const result = await importFromPostmark();
+      notify(
+        notice,
+        "ok",
+        `Imported from Postmark (stream ${result.stream}): ${result.added} address${result.added === 1 ? "" : "es"} added.`,
+        `Postmark lists ${result.seen}; ${result.alreadySuppressed} ${result.alreadySuppressed === 1 ? "was" : "were"} already here.`,
+        result.skipped > 0
+          ? `${result.skipped} left out: reactivated here since Postmark suppressed them (Postmark is being told), or unreadable.`
+          : "",
+      );
+      firstPage();
+      await loadPage();
+    } catch (error) {
+      showFailure(notice, failureOf(error));
     }
   });
 });
