@@ -128,7 +128,13 @@ describe("POST /v1/email/webhook/install", () => {
     const res = await install(tenant);
     expect(res.status).toBe(200);
     const answer = await res.json<{ webhookId: number }>();
-    expect(answer).toEqual({ installed: true, webhookId: expect.any(Number), stream: "outbound", created: true });
+    expect(answer).toEqual({
+      installed: true,
+      webhookId: expect.any(Number),
+      stream: "outbound",
+      created: true,
+      import: { stream: "outbound", seen: 0, added: 0, alreadySuppressed: 0, skipped: 0 },
+    });
 
     const callback = await getWebhook(tenant);
     const { webhooks } = await standInState(postmark.token);
@@ -154,7 +160,7 @@ describe("POST /v1/email/webhook/install", () => {
     const { tenant, postmark } = await connectedTenant();
     const first = await (await install(tenant)).json<{ webhookId: number }>();
     const second = await (await install(tenant)).json();
-    expect(second).toEqual({ installed: true, webhookId: first.webhookId, stream: "outbound", created: false });
+    expect(second).toMatchObject({ installed: true, webhookId: first.webhookId, stream: "outbound", created: false });
     expect((await standInState(postmark.token)).webhooks).toHaveLength(1);
   });
 
@@ -186,7 +192,7 @@ describe("POST /v1/email/webhook/install", () => {
     }).then((r) => r.json<{ ID: number }>());
 
     const answer = await (await install(tenant)).json();
-    expect(answer).toEqual({ installed: true, webhookId: original.ID, stream: "outbound", created: false });
+    expect(answer).toMatchObject({ installed: true, webhookId: original.ID, stream: "outbound", created: false });
     const { webhooks } = await standInState(postmark.token);
     expect(webhooks.map((w) => w.ID).sort()).toEqual([original.ID, other.ID].sort());
     const adopted = webhooks.find((w) => w.ID === original.ID)!;
@@ -200,6 +206,36 @@ describe("POST /v1/email/webhook/install", () => {
       SpamComplaint: { Enabled: true },
       SubscriptionChange: { Enabled: true },
     });
+  });
+
+  it("imports what Postmark suppressed before, once; an import that fails leaves the webhook installed", async () => {
+    const { tenant, postmark } = await connectedTenant();
+    await standIn("/__standin/suppress", {
+      token: postmark.token,
+      email: "Old.Bounce@example.com",
+      reason: "HardBounce",
+      origin: "Recipient",
+      createdAt: "2026-01-02T03:04:05Z",
+    });
+    const answer = await (await install(tenant)).json<{ import: unknown }>();
+    expect(answer.import).toEqual({ stream: "outbound", seen: 1, added: 1, alreadySuppressed: 0, skipped: 0 });
+    expect(await suppressionOf(tenant, "old.bounce@example.com")).toMatchObject({
+      reason: "hard_bounce",
+      origin: "postmark",
+    });
+    expect((await connection(tenant)).sync).toMatchObject({
+      lastImport: { stream: "outbound", seen: 1, added: 1, alreadySuppressed: 0 },
+    });
+
+    await injectFault({ token: postmark.token, path: "/message-streams/outbound/suppressions/dump", status: 500 });
+    const again = await install(tenant);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({
+      installed: true,
+      created: false,
+      import: { failed: expect.stringMatching(/^Postmark could not be reached/) },
+    });
+    expect((await standInState(postmark.token)).webhooks).toHaveLength(1);
   });
 
   it("then a bounce Postmark posts reaches the report and the list (bounce testing, replayed)", async () => {
@@ -322,7 +358,7 @@ describe("GET /v1/email/postmark", () => {
       webhook: { installed: false, webhookId: null, stream: "outbound", url: (await getWebhook(tenant)).url },
       messageStream: "outbound",
       lastEvent: null,
-      sync: { available: false, reason: expect.any(String) },
+      sync: { pendingPushes: 0, failedPushes: 0, lastImport: null, lastError: null },
     });
 
     const { webhookId } = await (await install(tenant)).json<{ webhookId: number }>();

@@ -16,6 +16,7 @@ import { register } from "../http/route";
 import { PostmarkRefused, PostmarkUnavailable, postmarkApi } from "../postmark/api/client";
 import { installWebhook, uninstallWebhook, updateWebhookCredentials } from "../postmark/api/webhook-install";
 import { callbackUrlApi as api } from "../schemas/postmark-webhook";
+import { importSuppressions } from "../sync/import";
 
 /** The tenant's callback URL, without credentials. */
 export function callbackUrl(c: Context<AppEnv>): string {
@@ -61,7 +62,7 @@ async function savedConnection(c: Context<AppEnv>) {
   const settings = await getEmailSettings(c.env.DB, tenantId);
   if (!settings) return null;
   const token = await c.get("config").keyring.open(settings.apiKey, tenantId);
-  return { settings, api: postmarkApi(c.env, token) };
+  return { settings, token, api: postmarkApi(c.env, token) };
 }
 
 async function connectedApi(c: Context<AppEnv>) {
@@ -104,16 +105,22 @@ register(callbackUrlRoutes, api.rotate, async (c) => {
 });
 
 register(callbackUrlRoutes, api.install, async (c) => {
-  const { settings, api: postmark } = await connectedApi(c);
+  const tenantId = c.get("tenantId");
+  const { settings, token, api: postmark } = await connectedApi(c);
   const view = await webhookView(c, await currentOrNewCredential(c));
   const stream = settings.messageStream;
   const { webhookId, created } = await installWebhook(postmark, { ...view, stream });
-  await saveInstalledWebhook(c.env.DB, c.get("tenantId"), {
-    webhookId,
-    stream,
-    installedAt: new Date().toISOString(),
-  });
-  return c.json({ installed: true, webhookId, stream, created });
+  await saveInstalledWebhook(c.env.DB, tenantId, { webhookId, stream, installedAt: new Date().toISOString() });
+  // From now on the webhook brings every change; what Postmark suppressed before comes in by one import. The
+  // webhook stays installed if the import fails: the answer says why, and POST /v1/suppressions/import retries.
+  const imported = await importSuppressions(c.env, tenantId, token, stream).then(
+    (result) => result,
+    (err: unknown) => {
+      if (!(err instanceof PostmarkRefused || err instanceof PostmarkUnavailable)) throw err;
+      return { failed: postmarkApiError(err).message };
+    },
+  );
+  return c.json({ installed: true, webhookId, stream, created, import: imported });
 });
 
 register(callbackUrlRoutes, api.uninstall, async (c) => {

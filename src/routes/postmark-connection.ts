@@ -15,13 +15,9 @@ import { register } from "../http/route";
 import { PostmarkRefused, PostmarkUnavailable, postmarkApi } from "../postmark/api/client";
 import { findInstalledWebhook, triggerView } from "../postmark/api/webhook-install";
 import { postmarkConnectionApi as api } from "../schemas/postmark-connection";
+import { syncState } from "../sync/state";
 import { callbackUrl } from "./callback-url";
 import { noSettings, postmarkView } from "./email-settings";
-
-/** The suppression sync's figures (pending pushes, last import, last error), when this build has the sync. */
-function syncState() {
-  return { available: false as const, reason: "the suppression sync with Postmark is not part of this build" };
-}
 
 /** What is known here of the installed webhook when Postmark cannot be asked (installed null: unknown). */
 const knownWebhook = (connection: PostmarkConnection | null, stream: string, url: string) =>
@@ -33,15 +29,16 @@ export const postmarkConnectionRoutes = new Hono<AppEnv>();
 
 register(postmarkConnectionRoutes, api.get, async (c) => {
   const tenantId = c.get("tenantId");
-  const [settings, connection, lastEvent] = await Promise.all([
+  const [settings, connection, lastEvent, sync] = await Promise.all([
     getEmailSettings(c.env.DB, tenantId),
     getPostmarkConnection(c.env.DB, tenantId),
     lastReceivedEvent(c.env.DB, tenantId),
+    syncState(c.env.DB, tenantId),
   ]);
   if (!settings) throw noSettings();
   const stream = settings.messageStream;
   const url = callbackUrl(c);
-  const known = { messageStream: stream, lastEvent, sync: syncState() };
+  const known = { messageStream: stream, lastEvent, sync };
 
   const api = postmarkApi(c.env, await c.get("config").keyring.open(settings.apiKey, tenantId));
   const now = new Date().toISOString();

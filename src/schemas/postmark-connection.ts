@@ -44,8 +44,21 @@ const PostmarkConnectionView = v.strictObject({
       receivedAt: v.string(),
     }),
   ),
-  /** The suppression sync with Postmark (pending pushes, last import, last error). */
-  sync: v.union([v.strictObject({ available: v.literal(false), reason: v.string() })]),
+  /** The suppression sync with Postmark (src/sync/state.ts). */
+  sync: v.strictObject({
+    pendingPushes: v.number(),
+    failedPushes: v.number(),
+    lastImport: v.nullable(
+      v.strictObject({
+        at: v.string(),
+        stream: v.string(),
+        seen: v.number(),
+        added: v.number(),
+        alreadySuppressed: v.number(),
+      }),
+    ),
+    lastError: v.nullable(v.strictObject({ at: v.string(), message: v.string() })),
+  }),
 });
 
 export const postmarkConnectionApi = {

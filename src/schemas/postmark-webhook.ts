@@ -1,6 +1,7 @@
 // The Postmark callback URL: the tenant's routes that show and rotate it, and the receiver Postmark posts to.
 import * as v from "valibot";
 import { declareRoute } from "./route";
+import { ImportResultView } from "./suppressions";
 
 const CallbackUrl = v.strictObject({
   url: v.string(),
@@ -56,12 +57,14 @@ export const callbackUrlApi = {
     auth: "tenant",
     responses: {
       200: {
-        description: "Installed: the webhook's id in Postmark, its stream, and whether it was created (or updated)",
+        description:
+          "Installed: the webhook's id in Postmark, its stream, whether it was created (or updated), and the one import of Postmark's suppression list that installing runs (as POST /v1/suppressions/import answers), or why it failed (the webhook stays installed)",
         body: v.strictObject({
           installed: v.literal(true),
           webhookId: v.number(),
           stream: v.string(),
           created: v.boolean(),
+          import: v.union([ImportResultView, v.strictObject({ failed: v.string() })]),
         }),
       },
       ...PostmarkFailures,

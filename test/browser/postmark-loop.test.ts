@@ -34,6 +34,7 @@ describe("install in Postmark, then a bounce-testing email", () => {
     await expect.poll(() => state.textContent()).toMatch(/^Not installed in Postmark yet \(stream outbound/);
     await page.getByRole("button", { name: "Install in Postmark" }).click();
     await expect.poll(() => page.locator("#webhook-notice").textContent()).toContain("Installed in Postmark.");
+    expect(await page.locator("#webhook-notice").textContent()).toContain("Imported Postmark's suppression list");
     await expect
       .poll(() => state.textContent())
       .toMatch(/^Installed in Postmark: webhook \d+ on stream outbound of server Local Postmark server\.$/);

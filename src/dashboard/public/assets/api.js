@@ -253,7 +253,15 @@ export const rotateWebhook = () => requestJson("/v1/email/webhook/rotate", { met
 /** @returns {Promise<PostmarkConnection>} */
 export const getPostmarkConnection = () => requestJson("/v1/email/postmark");
 
-/** @returns {Promise<{ installed: true, webhookId: number, stream: string, created: boolean }>} */
+/**
+ * @typedef {object} Installed POST /v1/email/webhook/install
+ * @property {number} webhookId
+ * @property {string} stream
+ * @property {boolean} created
+ * @property {{ seen: number, added: number } | { failed: string }} import the one import that installing runs
+ */
+
+/** @returns {Promise<Installed>} */
 export const installWebhook = () => requestJson("/v1/email/webhook/install", { method: "POST" });
 
 /** @returns {Promise<{ installed: false, stream: string, removedWebhookIds: number[] }>} */

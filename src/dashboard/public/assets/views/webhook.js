@@ -90,12 +90,15 @@ install.addEventListener("click", async () => {
   clearNotice(notice);
   await whileBusy(install, async () => {
     try {
-      const { webhookId, stream, created } = await installWebhook();
+      const { webhookId, stream, created, import: imported } = await installWebhook();
       notify(
         notice,
         "ok",
         created ? "Installed in Postmark." : "The webhook in Postmark is up to date.",
         `Webhook ${webhookId} on stream ${stream} posts bounces, spam complaints and unsubscribes here.`,
+        "failed" in imported
+          ? `Postmark's suppression list was not imported: ${imported.failed} Import it from the suppression list.`
+          : `Imported Postmark's suppression list: ${imported.added} new of ${imported.seen} addresses.`,
       );
     } catch (error) {
       showFailure(notice, failureOf(error));
