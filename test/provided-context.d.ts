@@ -6,6 +6,7 @@ export type SmtpServerName =
   | "untouched"
   | "tokenCheck"
   | "noStartTls"
+  | "noAuthAfterTls"
   | "untrustedCertificate"
   | "echoesToken"
   | "rejectsSender"

@@ -126,7 +126,7 @@ export const operations: Operation[] = [
     auth: "tenant",
     body: TestEmailInput,
     responses: {
-      200: "`{ok: true, to, from, host, port, tls: true, elapsedMs, hint}`, or `{ok: false, error: {code, message, hint}}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
+      200: "`{ok: true, to, from, host, port, tls: true, elapsedMs, hint}`, or `{ok: false, error: {code, message, hint}}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, auth_unavailable, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
       400: "`validation_failed` with `fields` (an invalid address, a line break in a header value)",
       429: "`rate_limited`: more than 10 test emails in a minute",
     },

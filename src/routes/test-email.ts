@@ -9,7 +9,7 @@ import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../d
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
-import { SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
+import { ehloArgument, SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
 import { composeTestEmail } from "../postmark/test-message";
 import {
   explainFailure,
@@ -96,7 +96,9 @@ export const testEmailRoutes = new Hono<AppEnv>().post("/", async (c) => {
   if (suppression) return fail(recipientSuppressed(input.to, settings.messageStream, suppression.reason));
 
   const message = composeTestEmail({ ...settings, to: input.to, toName: input.toName, sentAt: new Date() });
-  const result = await sendOverSmtp(settings, message, smtpDeadlineMs(c.env));
+  // The Worker introduces itself by the host it is reached at, as callback URLs name it.
+  const clientName = ehloArgument(new URL(c.get("config").publicUrl ?? c.req.url).hostname);
+  const result = await sendOverSmtp(settings, message, { deadlineMs: smtpDeadlineMs(c.env), clientName });
   if (!result.ok) {
     const { host, port, fromEmail, messageStream } = settings;
     return fail(
