@@ -37,7 +37,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      exclude: ["test/browser/**"],
+      exclude: ["test/browser/**", "test/mta/**"], // test/mta/: npm run test:mta (vitest.mta.config.ts)
       globalSetup: ["./test/node/smtp-servers.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       reporters: ["default", "./test/node/summary-reporter.ts"],
