@@ -110,6 +110,7 @@ describe("every failure has its code, a hint, and an answer within the deadline"
     const tenant = await createTenant();
     await useServer(tenant, "noStartTls");
     await sendTest(tenant, { to: "person@example.com" });
+    await expectServerHungUp("noStartTls");
     const { plainText } = await serverState("noStartTls");
     // The plain-text part of the session: EHLO, then QUIT (the session is still usable: a clean end).
     expect(plainText).toMatch(/^(EHLO edge\.test\r\nQUIT\r\n)+$/);

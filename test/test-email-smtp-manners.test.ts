@@ -5,12 +5,23 @@ import { describe, expect, it } from "vitest";
 import { headerValue } from "../scripts/lib/mail-headers";
 import { createTenant } from "./helpers";
 import type { SmtpServerName } from "./provided-context";
-import { auditRows, expectTokenNeverInPlainText, sendTest, serverState, useServer } from "./smtp-helpers";
+import {
+  auditRows,
+  expectServerHungUp,
+  expectTokenNeverInPlainText,
+  sendTest,
+  serverState,
+  useServer,
+} from "./smtp-helpers";
 
 const uniqueRecipient = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;
 
-/** The one session in which `to` was given as recipient (tests run side by side on shared servers). */
+/**
+ * The one session in which `to` was given as recipient (tests run side by side on shared servers), once the
+ * Worker has hung up (its QUIT goes after the answer, in waitUntil).
+ */
 async function sessionFor(server: SmtpServerName, to: string): Promise<string[]> {
+  await expectServerHungUp(server);
   const { sessions } = await serverState(server);
   const found = sessions.filter((commands) => commands.some((c) => c.includes(`<${to}>`)));
   expect(found, `sessions of ${server} that name ${to}`).toHaveLength(1);
@@ -69,6 +80,7 @@ describe("the SMTP dialogue", () => {
       },
     });
     expect((await auditRows(tenant.id)).map((r) => r.outcome)).toEqual(["auth_unavailable"]);
+    await expectServerHungUp("noAuthAfterTls");
     const state = await serverState("noAuthAfterTls");
     expect(state.messages).toEqual([]);
     expect(state.sessions.at(-1)).toEqual(["EHLO edge.test", "STARTTLS", "EHLO edge.test", "QUIT"]);

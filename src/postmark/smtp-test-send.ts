@@ -227,7 +227,12 @@ export type SmtpSendResult = { ok: true; elapsedMs: number } | { ok: false; fail
 export async function sendOverSmtp(
   target: SmtpTarget,
   message: TestMessage,
-  options: { deadlineMs?: number; clientName: string },
+  options: {
+    deadlineMs?: number;
+    clientName: string;
+    /** Where the goodbye (QUIT, its answer, closing the socket) runs, so the outcome need not wait for it. */
+    waitUntil?: (goodbye: Promise<unknown>) => void;
+  },
 ): Promise<SmtpSendResult> {
   const deadlineMs = options.deadlineMs ?? SMTP_DEADLINE_MS;
   const started = Date.now();
@@ -269,6 +274,8 @@ export async function sendOverSmtp(
   } catch (err) {
     result = { ok: false, failure: mailer.toSessionError(err).failure, elapsedMs: elapsed() };
   }
-  await mailer.hangUp(result.ok || sessionUsable(result.failure));
+  const goodbye = mailer.hangUp(result.ok || sessionUsable(result.failure));
+  if (options.waitUntil) options.waitUntil(goodbye);
+  else await goodbye;
   return result;
 }

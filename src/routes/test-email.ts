@@ -98,7 +98,11 @@ export const testEmailRoutes = new Hono<AppEnv>().post("/", async (c) => {
   const message = composeTestEmail({ ...settings, to: input.to, toName: input.toName, sentAt: new Date() });
   // The Worker introduces itself by the host it is reached at, as callback URLs name it.
   const clientName = ehloArgument(new URL(c.get("config").publicUrl ?? c.req.url).hostname);
-  const result = await sendOverSmtp(settings, message, { deadlineMs: smtpDeadlineMs(c.env), clientName });
+  const result = await sendOverSmtp(settings, message, {
+    deadlineMs: smtpDeadlineMs(c.env),
+    clientName,
+    waitUntil: (goodbye) => c.executionCtx.waitUntil(goodbye),
+  });
   if (!result.ok) {
     const { host, port, fromEmail, messageStream } = settings;
     return fail(
