@@ -8,12 +8,15 @@ const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
 // Test-only: lowers the SMTP deadline (15 s in production) so each stalling server costs 3 s, not 15.
 const TEST_SMTP_DEADLINE_MS = 3000;
+// Test-only: lowers the Postmark API call bound (5 s in production) so each timeout test costs 1.5 s.
+const TEST_POSTMARK_TIMEOUT_MS = 1500;
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [
-      // A function, so it runs after the globalSetup has started the SMTP servers and made their certificate.
+      // A function, so it runs after the globalSetup has started the SMTP servers (and made their certificate)
+      // and the Postmark API stand-in.
       cloudflareTest(({ inject }) => ({
         main: "./src/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
@@ -24,6 +27,8 @@ export default defineConfig(async () => {
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
             ALLOWED_ORIGINS: "https://dashboard.example",
             TEST_SMTP_DEADLINE_MS: String(TEST_SMTP_DEADLINE_MS),
+            POSTMARK_API_URL: inject("postmark").url,
+            TEST_POSTMARK_TIMEOUT_MS: String(TEST_POSTMARK_TIMEOUT_MS),
           },
           // workerd trusts the test servers' certificate for STARTTLS (and still refuses any other).
           outboundService: {
@@ -37,7 +42,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      exclude: ["test/browser/**", "test/mta/**"], // test/mta/: npm run test:mta (vitest.mta.config.ts)
+      // test/node/*.test.ts run in Node (vitest.node.config.ts); test/mta/: npm run test:mta (vitest.mta.config.ts).
+      exclude: ["test/browser/**", "test/node/**", "test/mta/**"],
       globalSetup: ["./test/node/smtp-servers.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       reporters: ["default", "./test/node/summary-reporter.ts"],

@@ -1,8 +1,27 @@
-// Writes src/generated/openapi.json from src/openapi/operations.ts and the valibot request schemas.
-// Run by the predev / pretest / predeploy scripts; the Worker imports the JSON, not the converter.
+// Writes src/generated/openapi.json from the route declarations (src/schemas/: method, path, summary, auth,
+// and the valibot schemas of path parameters, query and body that the Worker validates requests with).
+// Run by `npm run openapi` and by wrangler's [build] command; the Worker imports the JSON, not the converter.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import { operations } from "../src/openapi/operations.ts";
+import type * as v from "valibot";
+import { emailSettingsApi } from "../src/schemas/email-settings.ts";
+import { callbackUrlApi, webhookReceiverApi } from "../src/schemas/postmark-webhook.ts";
+import type { Auth, RouteDeclaration } from "../src/schemas/route.ts";
+import { serviceApi } from "../src/schemas/service.ts";
+import { reportsApi, suppressionsApi } from "../src/schemas/suppressions.ts";
+import { tenantsApi } from "../src/schemas/tenants.ts";
+import { testEmailApi } from "../src/schemas/test-email.ts";
+
+const declarations: RouteDeclaration[] = [
+  serviceApi,
+  tenantsApi,
+  emailSettingsApi,
+  testEmailApi,
+  callbackUrlApi,
+  webhookReceiverApi,
+  suppressionsApi,
+  reportsApi,
+].flatMap((api) => Object.values(api));
 
 const errorSchema = {
   type: "object",
@@ -24,55 +43,69 @@ const errorSchema = {
   },
 };
 
-const security = {
+const security: Record<Auth, Record<string, never[]>[]> = {
   none: [],
   admin: [{ adminToken: [] }],
   tenant: [{ tenantToken: [] }],
   webhook: [{ webhookBasic: [] }],
 };
 
-const paths: Record<string, Record<string, unknown>> = {};
-for (const op of operations) {
-  const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1],
+// Transforms and checks have no JSON Schema form; what they accept is in their messages and descriptions.
+// The document is OpenAPI 3.1 (JSON Schema 2020-12 throughout): no per-schema "$schema" dialect.
+function jsonSchema(schema: v.GenericSchema) {
+  const { $schema: _, ...rest } = toJsonSchema(schema, { errorMode: "ignore" });
+  return rest;
+}
+
+/** The fields of an object schema, also when it is the first step of a pipe (as the report's query is). */
+function objectEntries(schema: v.GenericSchema): Record<string, v.GenericSchema> {
+  const s = schema as { entries?: Record<string, v.GenericSchema>; pipe?: v.GenericSchema[] };
+  const entries = s.entries ?? (s.pipe?.[0] as { entries?: Record<string, v.GenericSchema> } | undefined)?.entries;
+  if (!entries) throw new Error("a params or query schema must be an object schema");
+  return entries;
+}
+
+function parameters(route: RouteDeclaration) {
+  const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
     in: "path",
     required: true,
     schema: { type: "string" },
   }));
-  const queryParams = Object.entries(op.query ?? {}).map(([name, description]) => ({
-    name,
-    in: "query",
-    required: false,
-    description,
-    schema: { type: "string" },
-  }));
-  const responses: Record<string, unknown> = {};
-  for (const [status, description] of Object.entries(op.responses)) {
-    responses[status] =
-      Number(status) >= 400
-        ? { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
-        : { description };
-  }
-  if (op.auth !== "none")
-    responses["401"] ??= {
-      description: "Missing or invalid credentials",
-      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  const inQuery = Object.entries(route.query ? objectEntries(route.query) : {}).map(([name, schema]) => {
+    const { description, ...rest } = jsonSchema(schema) as { description?: string };
+    return {
+      name,
+      in: "query",
+      required: schema.type !== "optional",
+      ...(description ? { description } : {}),
+      schema: rest,
     };
+  });
+  return [...inPath, ...inQuery];
+}
 
-  paths[op.path] ??= {};
-  const pathItem = paths[op.path] as NonNullable<(typeof paths)[string]>;
-  pathItem[op.method] = {
-    tags: [op.tag],
-    summary: op.summary,
-    security: security[op.auth],
-    parameters: [...pathParams, ...queryParams],
-    ...(op.body
-      ? {
-          requestBody: {
-            required: true,
-            content: { "application/json": { schema: toJsonSchema(op.body, { errorMode: "ignore" }) } },
-          },
-        }
+const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+
+const paths: Record<string, Record<string, unknown>> = {};
+for (const route of declarations) {
+  const responses: Record<string, unknown> = {};
+  for (const [status, answer] of Object.entries(route.responses)) {
+    const { description, body } = typeof answer === "string" ? { description: answer, body: undefined } : answer;
+    const content = Number(status) >= 400 ? errorContent : body && { "application/json": { schema: jsonSchema(body) } };
+    responses[status] = content ? { description, content } : { description };
+  }
+  if (route.auth !== "none")
+    responses["401"] ??= { description: "Missing or invalid credentials", content: errorContent };
+
+  paths[route.path] ??= {};
+  paths[route.path]![route.method] = {
+    tags: [route.tag],
+    summary: route.summary,
+    security: security[route.auth],
+    parameters: parameters(route),
+    ...(route.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(route.body) } } } }
       : {}),
     responses,
   };
@@ -102,4 +135,4 @@ const document = {
 
 mkdirSync(new URL("../src/generated/", import.meta.url), { recursive: true });
 writeFileSync(new URL("../src/generated/openapi.json", import.meta.url), `${JSON.stringify(document, null, 2)}\n`);
-console.log(`openapi: ${operations.length} operations -> src/generated/openapi.json`);
+console.log(`openapi: ${declarations.length} operations -> src/generated/openapi.json`);

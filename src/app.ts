@@ -1,4 +1,6 @@
-// The Worker's HTTP surface: global middleware, the resource routers, and the one error handler.
+// The Worker's HTTP surface: global middleware, the routers, and the one error handler. Each route carries
+// its own auth and validation from its declaration (src/schemas/, registered by src/http/route.ts), so
+// nothing here lists paths.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -6,8 +8,8 @@ import { secureHeaders } from "hono/secure-headers";
 import { parseOrigins } from "./config";
 import { dashboardRoutes } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
-import { requireTenant, withConfig } from "./http/auth";
-import { errorResponse, handleError, notFound, payloadTooLarge } from "./http/errors";
+import { errorResponse, handleError, MAX_BODY_BYTES, notFound, payloadTooLarge } from "./http/errors";
+import { callbackUrlRoutes } from "./routes/callback-url";
 import { emailSettingsRoutes } from "./routes/email-settings";
 import { postmarkWebhookRoutes } from "./routes/postmark-webhook";
 import { reportRoutes } from "./routes/reports";
@@ -16,7 +18,13 @@ import { suppressionRoutes } from "./routes/suppressions";
 import { tenantRoutes } from "./routes/tenants";
 import { testEmailRoutes } from "./routes/test-email";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** Everything a tenant access token opens; each handler then acts on c.get("tenantId") only. */
+const tenantApi = new Hono<AppEnv>()
+  .route("/", emailSettingsRoutes)
+  .route("/", testEmailRoutes)
+  .route("/", callbackUrlRoutes)
+  .route("/", suppressionRoutes)
+  .route("/", reportRoutes);
 
 export const app = new Hono<AppEnv>();
 
@@ -28,26 +36,15 @@ app.use(
     origin: (origin, c) => (parseOrigins(c.env.ALLOWED_ORIGINS).includes(origin) ? origin : null),
     allowHeaders: ["Authorization", "Content-Type"],
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-    exposeHeaders: ["Content-Disposition"],
+    exposeHeaders: ["Content-Disposition", "Postmark-Sync"],
     maxAge: 600,
   }),
 );
 
-app.route("/", serviceRoutes);
-
-app.use("/v1/*", withConfig);
-app.use("/webhooks/*", withConfig);
-app.route("/v1/tenants", tenantRoutes);
-
-// Everything a tenant token opens; each handler then acts on c.get("tenantId") only.
-for (const path of ["/v1/email/*", "/v1/suppressions", "/v1/suppressions/*", "/v1/suppressions.csv", "/v1/reports/*"]) {
-  app.use(path, requireTenant);
-}
-app.route("/v1/email/settings", emailSettingsRoutes);
-app.route("/v1/email/test", testEmailRoutes);
-app.route("/", postmarkWebhookRoutes); // /v1/email/webhook* (tenant) and /webhooks/postmark/:tenantId (Basic auth)
-app.route("/v1", suppressionRoutes); // /v1/suppressions, /v1/suppressions.csv, /v1/suppressions/:email
-app.route("/v1/reports", reportRoutes);
+app.route("/", serviceRoutes); // /health, /openapi.json
+app.route("/", tenantRoutes); // /v1/tenants... (the operator, ADMIN_TOKEN)
+app.route("/", tenantApi);
+app.route("/", postmarkWebhookRoutes); // POST /webhooks/postmark/:tenantId (Postmark, HTTP Basic)
 app.route("/", dashboardRoutes); // GET / and /assets/*
 
 app.notFound((c) => errorResponse(c, notFound("This route")));

@@ -1,6 +1,9 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import openapi from "../src/generated/openapi.json";
+import { handleError } from "../src/http/errors";
 import { ADMIN_TOKEN, call, createTenant, expectError } from "./helpers";
 
 describe("service routes", () => {
@@ -85,5 +88,20 @@ describe("CORS", () => {
 
     const denied = await preflight("https://evil.example");
     expect(denied.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+});
+
+describe("the error handler", () => {
+  it("keeps an HTTPException's own response headers, such as a WWW-Authenticate challenge", async () => {
+    const challenge = 'Bearer realm="example", error="invalid_token"';
+    const probe = new Hono()
+      .get("/", () => {
+        throw new HTTPException(401, { res: new Response("no", { headers: { "WWW-Authenticate": challenge } }) });
+      })
+      .onError(handleError);
+    const res = await probe.request("/");
+    const error = await expectError(res, 401, "unauthorized");
+    expect(error.message).not.toBe("no");
+    expect(res.headers.get("WWW-Authenticate")).toBe(challenge);
   });
 });

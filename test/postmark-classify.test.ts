@@ -191,6 +191,26 @@ describe("classifyEvent", () => {
     });
   });
 
+  it("marks Customer subscription changes as possible echoes of a push from here, and nothing else", () => {
+    const echoOf = (origin: string, suppress: boolean, reason: string | null) => {
+      const result = classifyEvent({
+        RecordType: "SubscriptionChange",
+        Recipient: "a@example.com",
+        ChangedAt: "2026-05-01T00:00:00Z",
+        Origin: origin,
+        SuppressSending: suppress,
+        SuppressionReason: reason,
+      });
+      return result.action === "store" ? result.event.echoOf : "ignored";
+    };
+    expect(echoOf("Customer", false, null)).toBe("delete");
+    expect(echoOf("Customer", true, "ManualSuppression")).toBe("create");
+    expect(echoOf("Customer", true, "HardBounce")).toBeNull();
+    expect(echoOf("Recipient", true, "ManualSuppression")).toBeNull();
+    expect(echoOf("Admin", false, null)).toBeNull();
+    expect(classify(fx.hardBounce)).toMatchObject({ event: { echoOf: null } });
+  });
+
   it("never lets a spam complaint be reactivated, whatever CanActivate says", () => {
     const payload = JSON.parse(fx.spamWithoutRecordType);
     const result = classifyEvent({ ...payload, CanActivate: true });

@@ -44,5 +44,11 @@ declare module "vitest" {
       /** GET /log?since=N -> {size, text} of Postfix's log; GET /mail?to=addr -> delivered messages, strictly parsed. */
       inspectorUrl: string;
     };
+    /** The local Postmark API stand-in (scripts/lib/postmark-api/); the Worker's POSTMARK_API_URL in tests. */
+    postmark: {
+      url: string;
+      /** An Account token it accepts on GET /servers. */
+      accountToken: string;
+    };
   }
 }

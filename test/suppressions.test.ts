@@ -30,8 +30,11 @@ describe("add and look up", () => {
   it("adds addresses by hand, normalised, counting only the newly suppressed", async () => {
     const tenant = await createTenant();
     const res = await add(tenant, { emails: ["A@Example.com", " b@example.com", "a@example.COM"] });
-    expect(await res.json()).toEqual({ added: 2 });
-    expect(await (await add(tenant, { emails: ["a@example.com", "c@example.com"] })).json()).toEqual({ added: 1 });
+    expect(await res.json()).toEqual({ added: 2, postmark: null });
+    expect(await (await add(tenant, { emails: ["a@example.com", "c@example.com"] })).json()).toEqual({
+      added: 1,
+      postmark: null,
+    });
     expect(await suppressionOf(tenant, "A@EXAMPLE.COM")).toEqual({
       email: "a@example.com",
       stream: "outbound",
@@ -42,7 +45,7 @@ describe("add and look up", () => {
     });
     expect(
       await (await add(tenant, { emails: ["d@example.com"], stream: "broadcast", reason: "unsubscribe" })).json(),
-    ).toEqual({ added: 1 });
+    ).toEqual({ added: 1, postmark: null });
     expect(await suppressionOf(tenant, "d@example.com")).toBeNull();
     expect(await suppressionOf(tenant, "d@example.com", "broadcast")).toMatchObject({ reason: "unsubscribe" });
     // The test-send feature's lookup sees the same list.
@@ -53,7 +56,10 @@ describe("add and look up", () => {
   it("does not overwrite a Postmark suppression with a manual one", async () => {
     const tenant = await createTenantWithWebhook();
     await deliver(tenant, fx.spamComplaint);
-    expect(await (await add(tenant, { emails: ["complainer@example.com"] })).json()).toEqual({ added: 0 });
+    expect(await (await add(tenant, { emails: ["complainer@example.com"] })).json()).toEqual({
+      added: 0,
+      postmark: null,
+    });
     expect(await suppressionOf(tenant, "complainer@example.com")).toMatchObject({
       reason: "spam_complaint",
       origin: "postmark",

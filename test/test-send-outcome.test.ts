@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { headerValue } from "../scripts/lib/mail-headers";
 import { composeTestEmail, encodeDisplayName, formatAddress, UnsafeHeaderValue } from "../src/postmark/test-message";
-import { explainFailure, type SmtpFailure, sanitizeReply } from "../src/postmark/test-send-outcome";
+import { explainFailure, type SmtpFailure, sanitiseReply } from "../src/postmark/test-send-outcome";
 
 const target = {
   host: "smtp.postmarkapp.com",
@@ -65,12 +65,12 @@ describe("explainFailure", () => {
   });
 });
 
-describe("sanitizeReply", () => {
+describe("sanitiseReply", () => {
   it("keeps one printable, bounded line and removes secrets", () => {
-    expect(sanitizeReply("535 5.7.8 bad\r\n\u0000token-123 here", ["token-123"])).toBe(
+    expect(sanitiseReply("535 5.7.8 bad\r\n\u0000token-123 here", ["token-123"])).toBe(
       "535 5.7.8 bad ?[redacted] here",
     );
-    expect(sanitizeReply("5".repeat(500))).toHaveLength(203);
+    expect(sanitiseReply("5".repeat(500))).toHaveLength(203);
   });
 });
 

@@ -1,7 +1,7 @@
 // `npm run bench`: the figures of BENCHMARKS.md, each against a baseline measured in the same run.
 // Prints a table and PASS/MISS lines, writes bench/results.json. Loopback only; every process it starts
 // is stopped, and its throwaway state removed, also when it fails.
-// `npm run bench -- webhook lookups` runs only the named sections (webhook, lookups, bundle, smtp).
+// `npm run bench -- webhook lookups` runs only the named sections (webhook, lookups, import, bundle, smtp).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -20,6 +20,7 @@ import {
 } from "./local-worker.ts";
 import { printTable, printTargets, type Row, type Target } from "./report.ts";
 import { benchSmtp } from "./smtp-round-trip.ts";
+import { benchImport, importRows, importTargets } from "./suppression-import.ts";
 import {
   benchSuppressions,
   benchSyntheticCsv,
@@ -32,7 +33,7 @@ import {
 import { createBenchTenant } from "./tenant.ts";
 import { benchWebhooks, webhookRows, webhookTargets } from "./webhook-throughput.ts";
 
-const SECTIONS = ["webhook", "lookups", "bundle", "smtp"] as const;
+const SECTIONS = ["webhook", "lookups", "import", "bundle", "smtp"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -92,6 +93,13 @@ const lookupsSection = (rows: Row[], targets: Target[]) =>
     return plans;
   });
 
+const importSection = (rows: Row[], targets: Target[]) =>
+  inRun("bench-import", async (run) => {
+    const figures = await benchImport(run, log);
+    rows.push(...importRows(figures));
+    targets.push(...importTargets(figures));
+  });
+
 const bundleSection = (rows: Row[], targets: Target[]) =>
   inRun("bench-bundle", async (run) => {
     const bundle = bundleSize(run);
@@ -133,6 +141,7 @@ async function main() {
   const started = Date.now();
   if (sections.includes("webhook")) await webhookSection(rows, targets);
   const plans = sections.includes("lookups") ? await lookupsSection(rows, targets) : [];
+  if (sections.includes("import")) await importSection(rows, targets);
   if (sections.includes("bundle")) await bundleSection(rows, targets);
   if (sections.includes("smtp")) await smtpSection(rows, targets);
 

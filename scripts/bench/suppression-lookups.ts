@@ -51,12 +51,15 @@ function checkBatch(rows: number, seed: number): string[] {
   );
 }
 
-async function totalRss(worker: RunningWorker): Promise<number> {
+export async function totalRss(worker: RunningWorker): Promise<number> {
   return worker.workerdPids().reduce((sum, pid) => sum + (rssMiB(pid) ?? 0), 0);
 }
 
 /** Runs `work` while sampling the workerd processes' memory every 50 ms. */
-async function watchingMemory(worker: RunningWorker, work: () => Promise<{ rows: number; largestChunk: number }>) {
+export async function watchingMemory(
+  worker: RunningWorker,
+  work: () => Promise<{ rows: number; largestChunk: number }>,
+) {
   const rssBeforeMiB = await totalRss(worker);
   let rssPeakMiB = rssBeforeMiB;
   const sampler = setInterval(() => {

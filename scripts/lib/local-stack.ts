@@ -96,6 +96,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     "127.0.0.1",
     "--port",
     String(options.port),
+    // The Cron Trigger (retries of pushes to Postmark) only runs when asked: GET /__scheduled.
+    "--test-scheduled",
     ...(options.inspectorPort ? ["--inspector-port", String(options.inspectorPort)] : []),
     ...persist,
     ...envFile,

@@ -1,8 +1,12 @@
 // A local SMTP server that behaves like smtp.postmarkapp.com:587 for the parts the Worker relies on:
 // STARTTLS offered, AUTH (PLAIN/LOGIN) only over TLS with the Server API token as user and password,
 // SIZE, DSN and ENHANCEDSTATUSCODES advertised, `535` for wrong credentials. Used by `npm run dev` and by the tests.
+// With a Postmark API stand-in attached, it does Postmark's bounce testing: a message to
+// `<BounceType>@bounce-testing.postmarkapp.com` makes the stand-in post that bounce to the stream's webhooks.
 import type { AddressInfo, Server } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+import { headerValue } from "./mail-headers.ts";
+import type { RunningPostmarkApi } from "./postmark-api/server.ts";
 
 export { headerValue } from "./mail-headers.ts";
 
@@ -23,6 +27,8 @@ export interface MailServerOptions {
   /** Server API tokens accepted as both username and password. */
   tokens: string[];
   onMessage?: (message: ReceivedMessage) => void;
+  /** The API stand-in that does bounce testing for messages sent here (the AUTH user is its server token). */
+  postmarkApi?: Pick<RunningPostmarkApi, "bounceTest">;
   /** Extra smtp-server options, to make a server misbehave in tests. */
   overrides?: Partial<SMTPServerOptions>;
 }
@@ -116,6 +122,13 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
         messages.push(message);
         options.onMessage?.(message);
         callback();
+        if (options.postmarkApi && message.authUser) {
+          // Postmark picks the stream from this header; `outbound` without it.
+          const stream = headerValue(message.raw, "X-PM-Message-Stream") ?? "outbound";
+          for (const recipient of message.to) {
+            void options.postmarkApi.bounceTest(message.authUser, stream, recipient);
+          }
+        }
       });
     },
     ...options.overrides,

@@ -72,6 +72,7 @@ export class Keyring {
 }
 
 export class SecretUnavailableError extends Error {
+  override name = "SecretUnavailableError";
   constructor(kid: string) {
     super(`stored secret sealed under key ${kid} cannot be opened with the configured keys`);
   }

@@ -1,16 +1,18 @@
-// The dashboard's one HTML document. It holds no tenant data: /assets/app.js signs in with a token kept in
-// sessionStorage and fills each view by fetching the JSON API, exactly as an external dashboard would.
+// The dashboard's one HTML document. It holds no tenant data: the script (/assets/app.js and the modules it
+// imports) signs in with a token kept in sessionStorage and fills each view by fetching the JSON API, exactly
+// as an external dashboard would. Every id the script looks up is here (test/dashboard.test.ts checks it).
 
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { DEFAULT_STREAM, SUPPRESSION_REASONS, type SuppressionReason } from "../model/suppression";
 
-const REASONS: [string, string][] = [
-  ["", "All reasons"],
-  ["hard_bounce", "Hard bounce"],
-  ["spam_complaint", "Spam complaint"],
-  ["unsubscribe", "Unsubscribed"],
-  ["manual", "Added manually"],
-];
+/** The dashboard's words for each reason: the filter's options, which the script also uses for the rows. */
+const REASON_LABELS: Record<SuppressionReason, string> = {
+  hard_bounce: "Hard bounce",
+  spam_complaint: "Spam complaint",
+  unsubscribe: "Unsubscribed",
+  manual: "Added manually",
+};
 
 /** A labelled input with a hint and an error line the script fills from the API's `fields`. */
 function Field(props: {
@@ -113,7 +115,9 @@ export function DashboardPage() {
               </p>
               <form id="signin-form" novalidate>
                 <Field id="signin-token" label="Access token" type="password" />
-                <button type="submit">Sign in</button>
+                <button type="submit" id="signin-submit">
+                  Sign in
+                </button>
               </form>
               <Notice id="signin-notice" />
             </View>
@@ -155,11 +159,13 @@ export function DashboardPage() {
                 <Field
                   id="settings-messageStream"
                   label="Message stream"
-                  value="outbound"
+                  value={DEFAULT_STREAM}
                   hint="The Postmark message stream id; transactional mail usually uses outbound."
                 />
                 <div class="actions">
-                  <button type="submit">Save</button>
+                  <button type="submit" id="settings-save">
+                    Save
+                  </button>
                   <button type="button" id="open-test" class="secondary">
                     Send a test email
                   </button>
@@ -272,8 +278,9 @@ export function DashboardPage() {
                 <div class="field">
                   <label for="suppressions-reason">Reason</label>
                   <select id="suppressions-reason" name="reason">
-                    {REASONS.map(([value, label]) => (
-                      <option value={value}>{label}</option>
+                    <option value="">All reasons</option>
+                    {SUPPRESSION_REASONS.map((reason) => (
+                      <option value={reason}>{REASON_LABELS[reason]}</option>
                     ))}
                   </select>
                 </div>
@@ -282,8 +289,17 @@ export function DashboardPage() {
                   Export CSV
                 </button>
               </form>
+              <div class="actions">
+                <button type="button" id="suppressions-import" class="secondary">
+                  Import from Postmark
+                </button>
+                <p class="hint">
+                  Brings in what Postmark suppressed on your message stream before the webhook was set up. With the
+                  settings saved, changes made here are sent to Postmark too.
+                </p>
+              </div>
               <Notice id="suppressions-notice" />
-              <table class="table" id="suppressions-table">
+              <table class="table" id="suppressions-table" data-default-stream={DEFAULT_STREAM}>
                 <caption class="visually-hidden">Suppressed addresses</caption>
                 <thead>
                   <tr>
@@ -322,7 +338,9 @@ export function DashboardPage() {
                   ></textarea>
                   <p class="field-error" id="suppressions-add-emails-error" hidden></p>
                 </div>
-                <button type="submit">Add to the list</button>
+                <button type="submit" id="suppressions-add-submit">
+                  Add to the list
+                </button>
               </form>
             </View>
           </main>

@@ -4,6 +4,7 @@
 // one call per request caps throughput at about a third of a route with no D1 call.
 
 import { withDeadline } from "../deadline";
+import { onePer } from "../per-isolate";
 
 interface PendingGroup {
   statements: D1PreparedStatement[];
@@ -114,14 +115,5 @@ export class BatchCommitter {
   }
 }
 
-const committers = new WeakMap<D1Database, BatchCommitter>();
-
 /** The committer shared by all requests of this isolate that write to `db`. */
-export function batchCommitterFor(db: D1Database): BatchCommitter {
-  let committer = committers.get(db);
-  if (!committer) {
-    committer = new BatchCommitter(db, { gatherMs: 1 });
-    committers.set(db, committer);
-  }
-  return committer;
-}
+export const batchCommitterFor = onePer((db: D1Database) => new BatchCommitter(db, { gatherMs: 1 }));

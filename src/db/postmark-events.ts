@@ -1,6 +1,8 @@
 // SQL for stored Postmark events: each event once, together with its suppression change.
+import { changeVersion } from "../model/suppression";
 import type { PostmarkEvent } from "../postmark/classify";
 import { toIsoMillis } from "../postmark/timestamps";
+import { echoMatch } from "../sync/echo";
 import { postmarkChangeStatement } from "./suppressions";
 
 /** One delivery of an event to the webhook. */
@@ -12,9 +14,6 @@ export interface Receipt {
   /** The audit copy of the payload. */
   payload: string;
 }
-
-/** In a version, a suppression outranks a reactivation carrying the very same timestamp. */
-const RANK = { reactivate: "0", suppress: "1" } as const;
 
 /**
  * The statements that store one event and apply its change, with no read before them: run them in one
@@ -61,10 +60,11 @@ export function eventStatements(
         stream: event.stream,
         suppression: event.suppression,
         suppressedAt: toIsoMillis(occurredAt),
-        version: `${occurredAt}|${RANK[event.effect]}|${event.key}`,
+        version: changeVersion(occurredAt, event.effect, event.key),
         updatedAt: toIsoMillis(receipt.receivedAt),
         eventKey: event.key,
         receiptId: receipt.id,
+        echo: event.echoOf ? echoMatch(event.echoOf, occurredAt) : null,
       }),
     );
   }

@@ -22,7 +22,7 @@ const toCredential = (row: CredentialRow): StoredCredential => ({
 });
 
 /** How long superseded credentials keep working after a rotation. */
-export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
 /** The credentials shown on the settings page (the newest). */
 export async function currentCredential(db: D1Database, tenantId: string): Promise<StoredCredential | null> {

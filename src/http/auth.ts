@@ -5,6 +5,8 @@ import { findLiveToken } from "../db/tenants";
 import type { AppEnv } from "./app-env";
 import { unauthorized } from "./errors";
 
+// Not hono's bearerAuth: it answers a malformed Authorization header with 400 and builds its own responses;
+// the API answers every credential problem with the same 401 in its error shape.
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? "");
   return match?.[1] ?? null;

@@ -4,11 +4,15 @@
 // Safe because: a miss or a wrong password reads the database again, so new credentials (a rotation)
 // work at once; an expiry is checked at use against the cached expiry time, so a credential rotated out
 // stops working on time; and nothing else ends a credential early (rotation keeps old ones 24 hours).
-import { matchesAny } from "../crypto/webhook-credentials";
+import { createMiddleware } from "hono/factory";
+import { basicCredentials, matchesAny } from "../crypto/webhook-credentials";
 import { type LiveCredential, liveCredentials } from "../db/webhook-credentials";
+import { onePer } from "../per-isolate";
+import type { AppEnv } from "./app-env";
+import { ApiError, logError } from "./errors";
 
 /** How long a copy is used before it is read again even when it matches. */
-export const CREDENTIAL_CACHE_MS = 60_000;
+const CREDENTIAL_CACHE_MS = 60_000;
 /** Most tenants kept (oldest copy dropped first), so the memory it takes is bounded. */
 const MAX_TENANTS = 10_000;
 
@@ -47,14 +51,37 @@ export class WebhookCredentialCache {
 const usableAt = (credentials: LiveCredential[], now: Date) =>
   credentials.filter((c) => c.expiresAt === null || Date.parse(c.expiresAt) > now.getTime());
 
-const caches = new WeakMap<D1Database, WebhookCredentialCache>();
-
 /** The cache shared by this isolate's requests that read credentials from `db`. */
-export function webhookCredentialCacheFor(db: D1Database): WebhookCredentialCache {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new WebhookCredentialCache((tenantId, now) => liveCredentials(db, tenantId, now));
-    caches.set(db, cache);
+const webhookCredentialCacheFor = onePer(
+  (db: D1Database) => new WebhookCredentialCache((tenantId, now) => liveCredentials(db, tenantId, now)),
+);
+
+/** Any storage failure on the webhook is a 503, so that Postmark delivers the event again later. */
+export async function orUnavailable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    logError("webhook storage failed", err);
+    throw new ApiError(503, "storage_unavailable", "The event could not be stored right now; Postmark will retry it.");
   }
-  return cache;
 }
+
+/**
+ * The Postmark webhook receiver's guard: the Basic credentials of `:tenantId`'s callback URL. Unknown tenant
+ * and wrong password get the same 401. Not hono's basicAuth: its 401 is a ready-made response that the error
+ * handler would turn into a generic message, where this one says what to do.
+ */
+export const requirePostmarkWebhook = createMiddleware<AppEnv>(async (c, next) => {
+  const given = basicCredentials(c.req.header("Authorization"));
+  const cache = webhookCredentialCacheFor(c.env.DB);
+  const allowed = given ? await orUnavailable(cache.verify(c.req.param("tenantId") ?? "", given, new Date())) : false;
+  if (!allowed) {
+    c.header("WWW-Authenticate", 'Basic realm="postmark-webhook", charset="UTF-8"');
+    throw new ApiError(
+      401,
+      "unauthorized",
+      "Missing or invalid webhook credentials: use the callback URL with credentials from GET /v1/email/webhook.",
+    );
+  }
+  await next();
+});

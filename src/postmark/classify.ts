@@ -1,8 +1,8 @@
 // What a Postmark webhook event means for the suppression list: one pure, table-driven function.
 import { toAddress } from "../email-address";
+import { DEFAULT_STREAM, STREAM_ID, type SuppressionReason } from "../model/suppression";
 import { toUtcTimestamp } from "./timestamps";
 
-export type SuppressionReason = "hard_bounce" | "spam_complaint" | "unsubscribe" | "manual";
 export type EventKind = "bounce" | "spam_complaint" | "subscription_change";
 /** suppress: the address goes on the list; reactivate: it comes off; count: stored for the report only. */
 export type Effect = "suppress" | "reactivate" | "count";
@@ -20,6 +20,11 @@ export interface PostmarkEvent {
   occurredAt: string | null;
   bounceId: string | null;
   messageId: string | null;
+  /**
+   * For a subscription change made through Postmark's API or UI (Origin Customer): the push from here it may
+   * be the echo of ("create": suppressed by hand, "delete": reactivated). Null for every other event.
+   */
+  echoOf: "create" | "delete" | null;
   /** Set when effect is "suppress". */
   suppression: {
     reason: SuppressionReason;
@@ -62,8 +67,6 @@ const SUBSCRIPTION_REASONS: Record<string, SuppressionReason> = {
 const manualSuppressionReason = (origin: string | null): SuppressionReason =>
   origin === "Recipient" ? "unsubscribe" : "manual";
 
-const DEFAULT_STREAM = "outbound";
-const STREAM = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/;
 
 /** A string field, or null for a missing field or one of another type. */
@@ -92,19 +95,20 @@ export function classifyEvent(p: Record<string, unknown>): Classification {
   if (kind === "ignore")
     return { action: "ignore", why: "deliveries, opens, clicks and inbound mail do not change suppressions" };
 
-  const stream = typeof p.MessageStream === "string" && STREAM.test(p.MessageStream) ? p.MessageStream : DEFAULT_STREAM;
+  const stream =
+    typeof p.MessageStream === "string" && STREAM_ID.test(p.MessageStream) ? p.MessageStream : DEFAULT_STREAM;
   const messageId = text(p.MessageID, 200);
   return kind === "subscription_change" ? subscriptionChange(p, stream, messageId) : bounce(p, kind, stream, messageId);
 }
 
 function bounce(
   p: Record<string, unknown>,
-  recordKind: EventKind,
+  recorded: EventKind,
   stream: string,
   messageId: string | null,
 ): Classification {
-  const type = name(p.Type) ?? (recordKind === "spam_complaint" ? "SpamComplaint" : "Unknown");
-  const kind: EventKind = recordKind === "spam_complaint" || type === "SpamComplaint" ? "spam_complaint" : "bounce";
+  const type = name(p.Type) ?? (recorded === "spam_complaint" ? "SpamComplaint" : "Unknown");
+  const kind: EventKind = recorded === "spam_complaint" || type === "SpamComplaint" ? "spam_complaint" : "bounce";
   const rule = kind === "spam_complaint" ? BOUNCE_TYPES.SpamComplaint! : (BOUNCE_TYPES[type] ?? OTHER_BOUNCE_TYPE);
   const email = toAddress(p.Email);
   const occurredAt = toUtcTimestamp(p.BouncedAt);
@@ -124,6 +128,7 @@ function bounce(
       occurredAt,
       bounceId: id,
       messageId,
+      echoOf: null,
       suppression: suppresses
         ? {
             reason: rule.reason,
@@ -160,6 +165,7 @@ function subscriptionChange(p: Record<string, unknown>, stream: string, messageI
       occurredAt,
       bounceId: null,
       messageId,
+      echoOf: origin !== "Customer" ? null : !suppresses ? "delete" : reason === "manual" ? "create" : null,
       suppression: suppresses
         ? {
             reason,

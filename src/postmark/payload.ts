@@ -5,7 +5,7 @@ export type WebhookBody = { kind: "object"; value: Record<string, unknown> } | {
 /** Content dumps above this many characters are not kept in the audit copy. */
 export const MAX_CONTENT_CHARS = 8 * 1024;
 /** The audit copy of one event never exceeds this many characters. */
-export const MAX_AUDIT_CHARS = 64 * 1024;
+const MAX_AUDIT_CHARS = 64 * 1024;
 
 /**
  * Keeps every "ID" number as its exact source text: bounce IDs exceed 2^53 and a plain JSON.parse rounds

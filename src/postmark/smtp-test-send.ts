@@ -8,8 +8,8 @@
 // the whole session by a deadline with the socket closed whatever the server does.
 import { LogLevel, WorkerMailer, type WorkerMailerOptions } from "worker-mailer";
 import { withDeadline } from "../deadline";
-import type { TestMessage } from "./test-message";
-import { type SmtpFailure, type SmtpStep, sanitizeReply } from "./test-send-outcome";
+import type { SendSettings, TestMessage } from "./test-message";
+import { type SmtpFailure, type SmtpStep, sanitiseReply } from "./test-send-outcome";
 
 /**
  * The bound on one SMTP session. The API promises an answer within 20 s; the rest is left for the
@@ -146,7 +146,7 @@ class GuardedMailer extends WorkerMailerSteps {
   toSessionError(err: unknown): SmtpSessionError {
     if (err instanceof SmtpSessionError) return err;
     if (this.replyInStep !== null) {
-      const reply = sanitizeReply(this.replyInStep, this.secrets);
+      const reply = sanitiseReply(this.replyInStep, this.secrets);
       const refusedEhlo = this.step === "ehlo" || this.step === "tls_ehlo";
       return new SmtpSessionError({
         kind: "rejected",
@@ -156,7 +156,7 @@ class GuardedMailer extends WorkerMailerSteps {
         ...(refusedEhlo ? { clientName: this.clientName } : {}),
       });
     }
-    const detail = sanitizeReply(err instanceof Error ? err.message : String(err), this.secrets);
+    const detail = sanitiseReply(err instanceof Error ? err.message : String(err), this.secrets);
     return new SmtpSessionError({ kind: "network", step: this.step, detail });
   }
 
@@ -176,7 +176,7 @@ class GuardedMailer extends WorkerMailerSteps {
         throw new SmtpSessionError({
           kind: "garbage",
           step: this.step,
-          received: sanitizeReply(bad ?? buffered, this.secrets).slice(0, 80),
+          received: sanitiseReply(bad ?? buffered, this.secrets).slice(0, 80),
         });
       }
       const last = complete.at(-1);
@@ -215,17 +215,10 @@ function sessionUsable(failure: SmtpFailure): boolean {
   }
 }
 
-export interface SmtpTarget {
-  host: string;
-  port: number;
-  /** The Postmark Server API token, used as both user name and password. */
-  apiKey: string;
-}
-
 export type SmtpSendResult = { ok: true; elapsedMs: number } | { ok: false; failure: SmtpFailure; elapsedMs: number };
 
 export async function sendOverSmtp(
-  target: SmtpTarget,
+  target: Pick<SendSettings, "host" | "port" | "apiKey">,
   message: TestMessage,
   options: {
     deadlineMs?: number;
@@ -258,7 +251,7 @@ export async function sendOverSmtp(
   } catch (err) {
     return {
       ok: false,
-      failure: { kind: "network", step: "connect", detail: sanitizeReply(String(err), secrets) },
+      failure: { kind: "network", step: "connect", detail: sanitiseReply(String(err), secrets) },
       elapsedMs: elapsed(),
     };
   }

@@ -5,16 +5,19 @@
 
 export const TEST_SUBJECT = "Test email from your Postmark integration";
 
-export interface TestMessageInput {
-  fromEmail: string;
-  fromName: string | null;
-  to: string;
-  toName: string | null;
-  messageStream: string;
+/** The settings a test email is sent with, the API key opened. Lives only for the request. */
+export interface SendSettings {
   host: string;
   port: number;
-  sentAt: Date;
+  fromEmail: string;
+  fromName: string | null;
+  messageStream: string;
+  /** The Postmark Server API token, used as both SMTP user name and password. */
+  apiKey: string;
 }
+
+/** What the message says: the settings it goes through (not the key), its recipient, and when. */
+export type TestMessageInput = Omit<SendSettings, "apiKey"> & { to: string; toName: string | null; sentAt: Date };
 
 /** What is handed to the SMTP session: the envelope, and the message as it goes after DATA (before dot-stuffing). */
 export interface TestMessage {

@@ -1,5 +1,6 @@
 // Every way a test send can end, as the one error code, message and hint that POST /v1/email/test answers.
 // Pure: the SMTP session (smtp-test-send.ts) reports what happened as an SmtpFailure, this decides what it means.
+import type { SendSettings } from "./test-message";
 
 export type TestSendErrorCode =
   | "not_configured"
@@ -50,13 +51,8 @@ export type SmtpFailure =
   /** The socket failed (connection refused, TLS handshake failure, ...). */
   | { kind: "network"; step: SmtpStep; detail: string };
 
-export interface SendTarget {
-  host: string;
-  port: number;
-  fromEmail: string;
-  to: string;
-  messageStream: string;
-}
+/** What a failure's message may name: where the test went, from whom, to whom. */
+export type SendTarget = Pick<SendSettings, "host" | "port" | "fromEmail" | "messageStream"> & { to: string };
 
 const PORT_HINT =
   "Check the host and port: Postmark's SMTP server is smtp.postmarkapp.com (smtp-broadcasts.postmarkapp.com for broadcast streams) on port 25, 2525 or 587; prefer 587 or 2525, since port 25 is often blocked outbound.";
@@ -78,7 +74,7 @@ const WAITING_FOR: Record<SmtpStep, string> = {
 };
 
 /** A server reply made safe to show: one line, printable, bounded, with any secret removed. */
-export function sanitizeReply(reply: string, secrets: readonly string[] = []): string {
+export function sanitiseReply(reply: string, secrets: readonly string[] = []): string {
   let text = reply
     .replace(/\r?\n/g, " ")
     .replace(/[^\x20-\x7e]/g, "?")

@@ -4,10 +4,10 @@ import { deleteEmailSettings, type EmailSettings, getEmailSettings, saveEmailSet
 import { type LastTestSend, lastTestSend } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
-import { readJsonBody } from "../http/json-body";
-import { EmailSettingsInput } from "../schemas/email-settings";
+import { register } from "../http/route";
+import { emailSettingsApi as api } from "../schemas/email-settings";
 
-export const notConfigured = () =>
+const noSettings = () =>
   new ApiError(
     404,
     "not_configured",
@@ -18,7 +18,7 @@ export const notConfigured = () =>
  * The settings as the API shows them: never the key, only whether it is set and its last 4 characters;
  * `lastTest` is the outcome of the last "Send a test email" (null before the first).
  */
-export function settingsView(s: EmailSettings, lastTest: LastTestSend | null = null) {
+function settingsView(s: EmailSettings, lastTest: LastTestSend | null) {
   return {
     provider: s.provider,
     host: s.host,
@@ -32,36 +32,29 @@ export function settingsView(s: EmailSettings, lastTest: LastTestSend | null = n
   };
 }
 
-export const emailSettingsRoutes = new Hono<AppEnv>()
-  .get("/", async (c) => {
-    const settings = await getEmailSettings(c.env.DB, c.get("tenantId"));
-    if (!settings) throw notConfigured();
-    return c.json(settingsView(settings, await lastTestSend(c.env.DB, settings.tenantId)));
-  })
-  .put("/", async (c) => {
-    const input = await readJsonBody(c, EmailSettingsInput);
-    const tenantId = c.get("tenantId");
-    const existing = await getEmailSettings(c.env.DB, tenantId);
-    if (!input.apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });
+export const emailSettingsRoutes = new Hono<AppEnv>();
 
-    const sealedKey = input.apiKey
-      ? { apiKey: await c.get("config").keyring.seal(input.apiKey, tenantId), apiKeyLast4: input.apiKey.slice(-4) }
-      : { apiKey: existing!.apiKey, apiKeyLast4: existing!.apiKeyLast4 };
-    const settings: EmailSettings = {
-      tenantId,
-      provider: input.provider,
-      host: input.host.toLowerCase(),
-      port: input.port,
-      fromEmail: input.fromEmail,
-      fromName: input.fromName || null,
-      messageStream: input.messageStream,
-      ...sealedKey,
-      updatedAt: new Date().toISOString(),
-    };
-    await saveEmailSettings(c.env.DB, settings);
-    return c.json(settingsView(settings, await lastTestSend(c.env.DB, tenantId)));
-  })
-  .delete("/", async (c) => {
-    await deleteEmailSettings(c.env.DB, c.get("tenantId"));
-    return c.body(null, 204);
-  });
+register(emailSettingsRoutes, api.get, async (c) => {
+  const settings = await getEmailSettings(c.env.DB, c.get("tenantId"));
+  if (!settings) throw noSettings();
+  return c.json(settingsView(settings, await lastTestSend(c.env.DB, settings.tenantId)));
+});
+
+register(emailSettingsRoutes, api.save, async (c) => {
+  const { apiKey, ...input } = c.req.valid("json");
+  const tenantId = c.get("tenantId");
+  const existing = await getEmailSettings(c.env.DB, tenantId);
+  if (!apiKey && !existing) throw validationFailed({ apiKey: "is required on the first save" });
+
+  const sealedKey = apiKey
+    ? { apiKey: await c.get("config").keyring.seal(apiKey, tenantId), apiKeyLast4: apiKey.slice(-4) }
+    : { apiKey: existing!.apiKey, apiKeyLast4: existing!.apiKeyLast4 };
+  const settings: EmailSettings = { tenantId, ...input, ...sealedKey, updatedAt: new Date().toISOString() };
+  await saveEmailSettings(c.env.DB, settings);
+  return c.json(settingsView(settings, await lastTestSend(c.env.DB, tenantId)));
+});
+
+register(emailSettingsRoutes, api.remove, async (c) => {
+  await deleteEmailSettings(c.env.DB, c.get("tenantId"));
+  return c.body(null, 204);
+});

@@ -3,15 +3,19 @@ import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
 import openapi from "../generated/openapi.json";
 import type { AppEnv } from "../http/app-env";
+import { register } from "../http/route";
+import { serviceApi as api } from "../schemas/service";
 
-export const serviceRoutes = new Hono<AppEnv>()
-  .get("/health", async (c) => {
-    try {
-      await loadConfig(c.env);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      return c.json({ ok: false, error: { code: "service_misconfigured", message: err.message } }, 503);
-    }
-    return c.json({ ok: true });
-  })
-  .get("/openapi.json", (c) => c.json(openapi));
+export const serviceRoutes = new Hono<AppEnv>();
+
+register(serviceRoutes, api.health, async (c) => {
+  try {
+    await loadConfig(c.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return c.json({ ok: false, error: { code: "service_misconfigured", message: err.message } }, 503);
+  }
+  return c.json({ ok: true });
+});
+
+register(serviceRoutes, api.openapi, (c) => c.json(openapi));

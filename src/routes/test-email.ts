@@ -1,16 +1,14 @@
 // "Send a test email": one message from the Worker over SMTP with STARTTLS, with the saved settings or with
 // settings sent along (not saved). Every attempt is audited; 10 a minute per tenant.
-
-import type { Context } from "hono";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { getEmailSettings } from "../db/email-settings";
 import { findSuppression } from "../db/suppressions";
 import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
-import { readJsonBody } from "../http/json-body";
+import { register } from "../http/route";
 import { ehloArgument, SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
-import { composeTestEmail } from "../postmark/test-message";
+import { composeTestEmail, type SendSettings } from "../postmark/test-message";
 import {
   explainFailure,
   notConfigured,
@@ -18,24 +16,14 @@ import {
   SENT_HINT,
   type TestSendError,
 } from "../postmark/test-send-outcome";
-import { TestEmailInput } from "../schemas/test-email";
+import { testEmailApi as api, type TestEmailInput } from "../schemas/test-email";
 
-export const rateLimited = () =>
+const rateLimited = () =>
   new ApiError(
     429,
     "rate_limited",
     `At most ${TEST_SENDS_PER_MINUTE} test emails a minute can be sent: wait a minute and try again.`,
   );
-
-/** The settings a test is sent with, the key opened. Lives only for the request. */
-interface SendSettings {
-  host: string;
-  port: number;
-  fromEmail: string;
-  fromName: string | null;
-  messageStream: string;
-  apiKey: string;
-}
 
 /**
  * The SMTP deadline: SMTP_DEADLINE_MS, or lower when the test-only binding TEST_SMTP_DEADLINE_MS asks for it
@@ -46,13 +34,11 @@ function smtpDeadlineMs(env: Env): number {
   return Number.isFinite(requested) && requested > 0 ? Math.min(requested, SMTP_DEADLINE_MS) : SMTP_DEADLINE_MS;
 }
 
-type SettingsFields = Pick<SendSettings, "host" | "port" | "fromEmail" | "fromName" | "messageStream">;
-
-const sendSettings = (s: SettingsFields, apiKey: string): SendSettings => ({
-  host: s.host.toLowerCase(),
+const sendSettings = (s: Omit<SendSettings, "apiKey">, apiKey: string): SendSettings => ({
+  host: s.host,
   port: s.port,
   fromEmail: s.fromEmail,
-  fromName: s.fromName || null,
+  fromName: s.fromName,
   messageStream: s.messageStream,
   apiKey,
 });
@@ -65,7 +51,7 @@ async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promi
   const tenantId = c.get("tenantId");
   const saved = await getEmailSettings(c.env.DB, tenantId);
   if (!saved) return notConfigured();
-  if (given && given.host.toLowerCase() !== saved.host) {
+  if (given && given.host !== saved.host) {
     // Otherwise anyone with a tenant token could have the write-only key sent to a server of their choosing.
     throw validationFailed({ "settings.apiKey": "is required to test a host other than the saved one" });
   }
@@ -76,8 +62,10 @@ async function resolveSettings(c: Context<AppEnv>, input: TestEmailInput): Promi
   }
 }
 
-export const testEmailRoutes = new Hono<AppEnv>().post("/", async (c) => {
-  const input = await readJsonBody(c, TestEmailInput);
+export const testEmailRoutes = new Hono<AppEnv>();
+
+register(testEmailRoutes, api.send, async (c) => {
+  const input = c.req.valid("json");
   const settings = await resolveSettings(c, input);
   const tenantId = c.get("tenantId");
   const db = c.env.DB;

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { STREAM_ID } from "../model/suppression";
 
 // Building blocks shared by the request schemas. Messages complete the sentence "<field> ...".
 
@@ -26,6 +27,7 @@ export const emailAddress = v.pipe(
   v.regex(EMAIL, "must be a valid email address such as name@example.com"),
 );
 
+/** A host name, lower-cased (host names compare case-insensitively; the saved host is compared to others). */
 export const hostname = v.pipe(
   v.string("must be a string"),
   v.regex(NO_LINE_BREAKS, "must not contain line breaks"),
@@ -33,6 +35,7 @@ export const hostname = v.pipe(
   v.nonEmpty("must not be empty"),
   v.maxLength(253, "must be at most 253 characters"),
   v.regex(HOSTNAME, "must be a host name such as smtp.postmarkapp.com"),
+  v.toLowerCase(),
 );
 
 export const port = v.pipe(
@@ -47,8 +50,5 @@ export const messageStream = v.pipe(
   v.string("must be a string"),
   v.regex(NO_LINE_BREAKS, "must not contain line breaks"),
   v.trim(),
-  v.regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/,
-    "must be a message stream id such as outbound (letters, digits, - and _)",
-  ),
+  v.regex(STREAM_ID, "must be a message stream id such as outbound (letters, digits, - and _)"),
 );

@@ -135,7 +135,7 @@ describe("email settings", () => {
       "settings-fromEmail",
       "settings-fromName",
       "settings-messageStream",
-      "", // the Save button has no id
+      "settings-save",
       "open-test",
     ]);
     // Enter on the focused button opens the test dialog with the recipient field focused; Escape closes it

@@ -1,4 +1,4 @@
-// "Send a test email" (needs POST /v1/email/test, issue 3): the dialog, its spinner, and both outcomes,
+// "Send a test email" (POST /v1/email/test): the dialog, its spinner, and both outcomes,
 // against the local mail server that stands in for smtp.postmarkapp.com.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";

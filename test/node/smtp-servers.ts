@@ -1,5 +1,6 @@
 /// <reference path="../provided-context.d.ts" />
-// vitest globalSetup, in Node: real SMTP servers for the test-email tests, one per behaviour, on port 0.
+// vitest globalSetup, in Node: real SMTP servers for the test-email tests, one per behaviour, on port 0, and
+// the local Postmark API stand-in (scripts/lib/postmark-api/), which does bounce testing for the `postmark` one.
 // The Postmark-like ones are scripts/lib/mail-server.ts (smtp-server) made to misbehave through its hooks;
 // the ones that are not SMTP at all are bare TCP servers. Tests in workerd cannot call into Node, so a small
 // HTTP inspector reports what each server saw (connections, plain-text bytes, messages).
@@ -8,6 +9,7 @@ import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 import { type RunningMailServer, recordWire, startMailServer, type WireRecord } from "../../scripts/lib/mail-server.ts";
+import { startPostmarkApi } from "../../scripts/lib/postmark-api/server.ts";
 import { generateLocalCertificate } from "../../scripts/lib/tls-certificate.ts";
 import type { SmtpServerName } from "../provided-context";
 
@@ -56,13 +58,20 @@ export default async function setup(project: TestProject) {
   const trusted = await generateLocalCertificate();
   const untrusted = await generateLocalCertificate();
   const token = `server-token-${randomUUID()}`;
+  const accountToken = `account-token-${randomUUID()}`;
+  // Suppression changes apply only when a test flushes them (POST /__standin/flush), so no test races a timer.
+  const postmarkApi = await startPostmarkApi({
+    applyDelayMs: Number.POSITIVE_INFINITY,
+    accountToken,
+    servers: [{ token, name: "Shared test server" }],
+  });
   const postmarkLike = (overrides = {}, cert = trusted) => startMailServer({ ...cert, tokens: [token], overrides });
 
   // Sockets by session, so a server can drop a connection in the middle of DATA.
   const secureSockets = new Map<string, Socket>();
 
   const servers: Record<Exclude<SmtpServerName, "nothingListening">, Inspectable & { port: number }> = {
-    postmark: await postmarkLike(),
+    postmark: await startMailServer({ ...trusted, tokens: [token], postmarkApi }),
     untouched: await postmarkLike(), // for tests that assert no connection at all
     tokenCheck: await postmarkLike(), // for the wrong-token test, whose counts must not mix with other files' sends
     noStartTls: await postmarkLike({ hideSTARTTLS: true, allowInsecureAuth: true }),
@@ -135,9 +144,11 @@ export default async function setup(project: TestProject) {
     ports,
     inspectorUrl: `http://127.0.0.1:${(inspector.address() as AddressInfo).port}`,
   });
+  project.provide("postmark", { url: postmarkApi.url, accountToken });
 
   return async () => {
     inspector.close();
+    await postmarkApi.close();
     await Promise.all(Object.values(servers).map((s) => s.close()));
   };
 }

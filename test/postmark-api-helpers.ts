@@ -1,0 +1,75 @@
+// Driving the local Postmark API stand-in (scripts/lib/postmark-api/) from workerd tests, through its
+// test-only control endpoints. Each test makes its own Postmark server (its own token), so files running in
+// parallel never see each other's webhooks or suppressions.
+import { SELF } from "cloudflare:test";
+import { inject } from "vitest";
+
+export interface StandInWebhook {
+  ID: number;
+  Url: string;
+  MessageStream: string;
+  HttpAuth: { Username: string; Password: string } | null;
+  Triggers: Record<string, { Enabled: boolean }>;
+}
+
+export interface WebhookDelivery {
+  url: string;
+  username: string | null;
+  password: string | null;
+  body: string;
+  delivered: boolean;
+}
+
+export async function standIn<T = unknown>(path: string, body?: unknown): Promise<T> {
+  const res = await fetch(inject("postmark").url + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`stand-in ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json() as Promise<T>;
+}
+
+/** A new Postmark server in the stand-in: its Server API token, id and name. */
+export const newPostmarkServer = (name?: string, streams?: unknown) =>
+  standIn<{ token: string; id: number; name: string }>("/__standin/servers", { name, streams });
+
+export interface Fault {
+  token?: string;
+  path?: string;
+  status?: number;
+  errorCode?: number;
+  message?: string;
+  delayMs?: number;
+  times?: number;
+}
+export const injectFault = (fault: Fault) => standIn("/__standin/faults", fault);
+
+export const standInState = (token: string) =>
+  standIn<{
+    server: { ID: number; Name: string };
+    webhooks: StandInWebhook[];
+    suppressions: Record<string, { EmailAddress: string; SuppressionReason: string; Origin: string }[]>;
+    pending: unknown[];
+  }>(`/__standin/state?token=${encodeURIComponent(token)}`);
+
+export const webhookDeliveries = (token: string) =>
+  standIn<WebhookDelivery[]>(`/__standin/deliveries?token=${encodeURIComponent(token)}`);
+
+/**
+ * Posts what the stand-in would have delivered into the Worker (workerd tests cannot be reached by URL),
+ * with the Basic credentials the webhook carried. Returns the Worker's statuses.
+ */
+export async function replayDeliveries(deliveries: WebhookDelivery[]): Promise<number[]> {
+  const statuses: number[] = [];
+  for (const d of deliveries) {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (d.username !== null || d.password !== null) {
+      headers.Authorization = `Basic ${btoa(`${d.username ?? ""}:${d.password ?? ""}`)}`;
+    }
+    const res = await SELF.fetch(d.url, { method: "POST", headers, body: d.body });
+    await res.arrayBuffer();
+    statuses.push(res.status);
+  }
+  return statuses;
+}
