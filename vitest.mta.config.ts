@@ -4,10 +4,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-
-// Fixed, test-only secrets (never used anywhere else).
-const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
-const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
+import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY } from "./vitest.config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
