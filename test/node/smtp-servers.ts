@@ -14,7 +14,11 @@ import { generateLocalCertificate } from "../../scripts/lib/tls-certificate.ts";
 import { TOKENS_KNOWN_TO_POSTMARK } from "../fixtures/postmark-tokens.ts";
 import type { SmtpServerName } from "../provided-context";
 
-type Inspectable = WireRecord & { messages?: RunningMailServer["messages"]; close(): Promise<void> };
+type Inspectable = WireRecord & {
+  messages?: RunningMailServer["messages"];
+  sessions?: RunningMailServer["sessions"];
+  close(): Promise<void>;
+};
 
 const smtpError = (responseCode: number, message: string) => Object.assign(new Error(message), { responseCode });
 
@@ -72,6 +76,8 @@ export default async function setup(project: TestProject) {
     untouched: await postmarkLike(), // for tests that assert no connection at all
     tokenCheck: await postmarkLike(), // for the wrong-token test, whose counts must not mix with other files' sends
     noStartTls: await postmarkLike({ hideSTARTTLS: true, allowInsecureAuth: true }),
+    // STARTTLS, then no AUTH offered, and any message taken: a relay that checks nothing.
+    noAuthAfterTls: await postmarkLike({ disabledCommands: ["AUTH"], authOptional: true }),
     untrustedCertificate: await postmarkLike({}, untrusted),
     // Refuses every token and repeats it in the reply, so the answer has to keep it out.
     echoesToken: await postmarkLike({
@@ -122,6 +128,7 @@ export default async function setup(project: TestProject) {
         openConnections: await server.openConnections(),
         plainText: server.plainText(),
         messages: server.messages ?? [],
+        sessions: server.sessions?.() ?? [],
       }),
     );
   });
