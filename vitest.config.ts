@@ -4,8 +4,8 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 
 // Fixed, test-only secrets (never used anywhere else).
-const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
-const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+export const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
 // Test-only: lowers the SMTP deadline (15 s in production) so each stalling server costs 3 s, not 15.
 const TEST_SMTP_DEADLINE_MS = 3000;
 // Test-only: lowers the Postmark API call bound (5 s in production) so each timeout test costs 1.5 s.
@@ -46,8 +46,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      // test/node/*.test.ts run in Node (vitest.node.config.ts).
-      exclude: ["test/browser/**", "test/node/**"],
+      // test/node/*.test.ts run in Node (vitest.node.config.ts); test/mta/: npm run test:mta (vitest.mta.config.ts).
+      exclude: ["test/browser/**", "test/node/**", "test/mta/**"],
       globalSetup: ["./test/node/smtp-servers.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       reporters: ["default", "./test/node/summary-reporter.ts"],

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
 import { emailSettingsApi } from "../src/schemas/email-settings.ts";
+import { postmarkConnectionApi } from "../src/schemas/postmark-connection.ts";
 import { callbackUrlApi, webhookReceiverApi } from "../src/schemas/postmark-webhook.ts";
 import type { Auth, RouteDeclaration } from "../src/schemas/route.ts";
 import { serviceApi } from "../src/schemas/service.ts";
@@ -18,6 +19,7 @@ const declarations: RouteDeclaration[] = [
   emailSettingsApi,
   testEmailApi,
   callbackUrlApi,
+  postmarkConnectionApi,
   webhookReceiverApi,
   suppressionsApi,
   reportsApi,

@@ -1,7 +1,8 @@
 // `npm run dev`: the whole service on this machine in one command.
 // Creates .dev.vars with generated secrets if missing, applies the local D1 migrations, starts a local
 // SMTP server standing in for Postmark (STARTTLS with a generated certificate the Worker trusts, AUTH
-// required), runs `wrangler dev`, seeds a demo tenant pointing at that server, and prints what to use.
+// required) and a local Postmark API (same token; bounce testing; webhooks posted to the Worker), runs
+// `wrangler dev`, seeds a demo tenant pointing at both with its webhook installed, and prints what to use.
 // Ctrl-C stops everything it started.
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const stateDir = path.join(root, ".dev");
 const WORKER_PORT = Number(process.env.PORT ?? 8787);
 const MAIL_PORT = Number(process.env.MAIL_PORT ?? 2525);
+const POSTMARK_API_PORT = Number(process.env.POSTMARK_API_PORT ?? 8789);
 const base = `http://127.0.0.1:${WORKER_PORT}`;
 const api = apiClient(base);
 
@@ -90,6 +92,9 @@ async function seedDemoTenant(adminToken: string, mailToken: string) {
       });
     }
   }
+  // Installing is idempotent (one webhook per stream for the callback URL), so every run makes sure of it.
+  const installed = await api("/v1/email/webhook/install", demo.token, { method: "POST" });
+  if (!installed.ok) console.warn(`could not install the demo webhook: ${installed.status} ${await installed.text()}`);
   return demo;
 }
 
@@ -106,6 +111,7 @@ async function main() {
     mailPort: MAIL_PORT,
     certDir: path.join(stateDir, "tls"),
     mailTokens: [mailToken],
+    postmarkApiPort: POSTMARK_API_PORT,
     onMessage(message) {
       received += 1;
       const file = path.join(stateDir, "mail", `${new Date().toISOString().replace(/[:.]/g, "-")}-${received}.eml`);
@@ -124,7 +130,7 @@ async function main() {
       );
     },
   });
-  const { mail, wrangler } = stack;
+  const { mail, postmarkApi, wrangler } = stack;
 
   let stopping = false;
   const stop = async (code = 0) => {
@@ -155,8 +161,10 @@ async function main() {
       ` Admin token:    in .dev.vars (ADMIN_TOKEN)`,
       ` Callback URL:   ${callback}`,
       ` Mail server:    127.0.0.1:${mail.port} (STARTTLS + AUTH, token in .dev/mail-server-token); arrivals print here and land in .dev/mail/`,
+      ` Postmark API:   ${postmarkApi.url} (local stand-in, same token; the demo webhook is installed there)`,
       " Try:            curl -s -X POST " +
         `${base}/v1/email/test -H "Authorization: Bearer ${demo.token}" -H "Content-Type: application/json" -d '{"to":"you@example.com"}'`,
+      " A bounce:       the same with hardbounce@bounce-testing.postmarkapp.com: the report and the list show it",
       " Ctrl-C stops everything.",
       "════════════════════════════════════════════════════════════════",
       "",

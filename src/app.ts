@@ -11,6 +11,7 @@ import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError, MAX_BODY_BYTES, notFound, payloadTooLarge } from "./http/errors";
 import { callbackUrlRoutes } from "./routes/callback-url";
 import { emailSettingsRoutes } from "./routes/email-settings";
+import { postmarkConnectionRoutes } from "./routes/postmark-connection";
 import { postmarkWebhookRoutes } from "./routes/postmark-webhook";
 import { reportRoutes } from "./routes/reports";
 import { serviceRoutes } from "./routes/service";
@@ -23,6 +24,7 @@ const tenantApi = new Hono<AppEnv>()
   .route("/", emailSettingsRoutes)
   .route("/", testEmailRoutes)
   .route("/", callbackUrlRoutes)
+  .route("/", postmarkConnectionRoutes)
   .route("/", suppressionRoutes)
   .route("/", reportRoutes);
 

@@ -4,6 +4,7 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { emailSettingsApi } from "../src/schemas/email-settings";
+import { postmarkConnectionApi } from "../src/schemas/postmark-connection";
 import { callbackUrlApi, webhookReceiverApi } from "../src/schemas/postmark-webhook";
 import type { RouteDeclaration } from "../src/schemas/route";
 import { serviceApi } from "../src/schemas/service";
@@ -12,7 +13,7 @@ import { tenantsApi } from "../src/schemas/tenants";
 import { testEmailApi } from "../src/schemas/test-email";
 import * as fx from "./fixtures/postmark-events";
 import { ADMIN_TOKEN, call, configureEmail, createTenant, VALID_SETTINGS } from "./helpers";
-import { newPostmarkServer } from "./postmark-api-helpers";
+import { connectedTenant, injectFault, newPostmarkServer } from "./postmark-api-helpers";
 import { getWebhook, postEvent } from "./postmark-helpers";
 
 /** Asserts the status and that the body matches the declaration's schema for it; returns the body. */
@@ -117,6 +118,32 @@ describe("answers match their declared response schemas", () => {
     await expectDeclared(
       reportsApi.bounces,
       await call("/v1/reports/bounces?from=2026-01-01&to=2026-12-31", auth),
+      200,
+    );
+  });
+
+  it("the routes that talk to Postmark, reachable and not", async () => {
+    const { tenant, postmark } = await connectedTenant();
+    const auth = { token: tenant.token };
+    await expectDeclared(emailSettingsApi.get, await call("/v1/email/settings", auth), 200);
+    await expectDeclared(postmarkConnectionApi.get, await call("/v1/email/postmark", auth), 200);
+    const install = () => call("/v1/email/webhook/install", { method: "POST", ...auth });
+    await expectDeclared(callbackUrlApi.install, await install(), 200);
+    const rotate = () => call("/v1/email/webhook/rotate", { method: "POST", ...auth });
+    expect((await expectDeclared(callbackUrlApi.rotate, await rotate(), 200)).postmark).toMatchObject({
+      updated: true,
+    });
+    await expectDeclared(postmarkConnectionApi.get, await call("/v1/email/postmark", auth), 200);
+
+    await injectFault({ token: postmark.token, status: 500, times: 4 });
+    const down = await expectDeclared(postmarkConnectionApi.get, await call("/v1/email/postmark", auth), 200);
+    expect(down.reachable).toBe(false);
+    expect((await expectDeclared(callbackUrlApi.rotate, await rotate(), 200)).postmark).toMatchObject({
+      updated: false,
+    });
+    await expectDeclared(
+      callbackUrlApi.uninstall,
+      await call("/v1/email/webhook/install", { method: "DELETE", ...auth }),
       200,
     );
   });

@@ -28,6 +28,12 @@ describe("email settings", () => {
       apiKey: { set: true, last4: "1a2b" },
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       lastTest: null,
+      postmark: {
+        verified: true,
+        serverName: "Shared test server",
+        serverId: expect.any(Number),
+        checkedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
     });
     const read = await (await call("/v1/email/settings", { token: tenant.token })).json();
     expect(read).toEqual(saved);

@@ -1,8 +1,9 @@
 // Driving the local Postmark API stand-in (scripts/lib/postmark-api/) from workerd tests, through its
 // test-only control endpoints. Each test makes its own Postmark server (its own token), so files running in
 // parallel never see each other's webhooks or suppressions.
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { inject } from "vitest";
+import { configureEmail, createTenant, VALID_SETTINGS } from "./helpers";
 
 export interface StandInWebhook {
   ID: number;
@@ -67,9 +68,17 @@ export async function replayDeliveries(deliveries: WebhookDelivery[]): Promise<n
     if (d.username !== null || d.password !== null) {
       headers.Authorization = `Basic ${btoa(`${d.username ?? ""}:${d.password ?? ""}`)}`;
     }
-    const res = await SELF.fetch(d.url, { method: "POST", headers, body: d.body });
+    const res = await exports.default.fetch(new Request(d.url, { method: "POST", headers, body: d.body }));
     await res.arrayBuffer();
     statuses.push(res.status);
   }
   return statuses;
+}
+
+/** A tenant connected to a Postmark server of its own in the stand-in (settings saved with its token). */
+export async function connectedTenant(settings: Record<string, unknown> = {}) {
+  const tenant = await createTenant();
+  const postmark = await newPostmarkServer(`Server of ${tenant.name}`);
+  const saved = await configureEmail(tenant, { ...VALID_SETTINGS, apiKey: postmark.token, ...settings });
+  return { tenant, postmark, saved };
 }

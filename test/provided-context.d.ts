@@ -6,6 +6,7 @@ export type SmtpServerName =
   | "untouched"
   | "tokenCheck"
   | "noStartTls"
+  | "noAuthAfterTls"
   | "untrustedCertificate"
   | "echoesToken"
   | "rejectsSender"
@@ -19,6 +20,9 @@ export type SmtpServerName =
   | "answersGarbage"
   | "nothingListening";
 
+/** The Postfix services of `npm run test:mta` (test/mta/master.cf), one per behaviour. */
+export type MtaServiceName = "submission" | "loginOnly" | "noStartTls" | "noAuth" | "strictHelo" | "refusesHelo";
+
 declare module "vitest" {
   export interface ProvidedContext {
     smtp: {
@@ -28,6 +32,16 @@ declare module "vitest" {
       token: string;
       ports: Record<SmtpServerName, number>;
       /** Base URL of the Node-side inspector: GET /<server name> -> what that server saw. */
+      inspectorUrl: string;
+    };
+    /** `npm run test:mta` only (test/node/mta.ts): Postfix with Dovecot SASL. */
+    mta: {
+      /** The certificate Postfix presents; workerd trusts it. */
+      caCert: string;
+      /** The Server API token Dovecot accepts (user name and password). */
+      token: string;
+      ports: Record<MtaServiceName, number>;
+      /** GET /log?since=N -> {size, text} of Postfix's log; GET /mail?to=addr -> delivered messages, strictly parsed. */
       inspectorUrl: string;
     };
     /** The local Postmark API stand-in (scripts/lib/postmark-api/); the Worker's POSTMARK_API_URL in tests. */

@@ -15,6 +15,8 @@ export interface ServerState {
   openConnections: number;
   plainText: string;
   messages: { from: string; to: string[]; raw: string; secure: boolean; authUser?: string }[];
+  /** Each session's commands as the server read them (AUTH redacted), oldest session first. */
+  sessions: string[][];
 }
 
 export async function serverState(name: SmtpServerName): Promise<ServerState> {

@@ -1,5 +1,6 @@
 // The pure halves of the test send: how each SMTP outcome is explained, and how the message is written.
 import { describe, expect, it } from "vitest";
+import { headerValue } from "../scripts/lib/mail-headers";
 import { composeTestEmail, encodeDisplayName, formatAddress, UnsafeHeaderValue } from "../src/postmark/test-message";
 import { explainFailure, type SmtpFailure, sanitiseReply } from "../src/postmark/test-send-outcome";
 
@@ -21,6 +22,8 @@ describe("explainFailure", () => {
   it("maps each step and reply to the API's code", () => {
     const table: [SmtpFailure, string][] = [
       [{ kind: "tls_unavailable" }, "tls_unavailable"],
+      [{ kind: "auth_unavailable" }, "auth_unavailable"],
+      [{ ...rejected("ehlo", 504), clientName: "edge.test" } as SmtpFailure, "smtp_error"],
       [rejected("starttls", 454), "tls_unavailable"],
       [{ kind: "network", step: "tls_ehlo", detail: "internal error" }, "tls_failed"],
       [{ kind: "network", step: "starttls", detail: "internal error" }, "tls_failed"],
@@ -91,15 +94,33 @@ describe("the test message", () => {
 
   it("sets the envelope, From, To and the stream header, and escapes HTML", () => {
     const email = composeTestEmail({ ...input, messageStream: "a<b" });
-    expect(email.from).toEqual({ email: "news@acme.example" });
-    expect(email.to).toEqual([{ email: "pat@example.com" }]);
-    expect(email.headers).toEqual({
-      From: '"Acme News" <news@acme.example>',
-      To: "pat@example.com",
-      "X-PM-Message-Stream": "a<b",
-    });
-    expect(email.html).toContain("a&lt;b");
-    expect(email.text).toContain("test email");
+    expect(email.envelopeFrom).toBe("news@acme.example");
+    expect(email.envelopeTo).toBe("pat@example.com");
+    expect(headerValue(email.data, "From")).toBe('"Acme News" <news@acme.example>');
+    expect(headerValue(email.data, "To")).toBe("pat@example.com");
+    expect(headerValue(email.data, "X-PM-Message-Stream")).toBe("a<b");
+    expect(email.data).toContain("a&lt;b");
+    expect(email.data).toContain("test email");
+  });
+
+  it("writes the Date with a numeric zone", () => {
+    expect(headerValue(composeTestEmail(input).data, "Date")).toBe("Thu, 26 Nov 2026 10:00:00 +0000");
+  });
+
+  it("folds long headers and splits encoded words: no line over 78, no encoded word over 75", () => {
+    const long = { fromName: "Ünïcödé ".repeat(12).trim(), toName: "a".repeat(40) + " b".repeat(30) };
+    const { data } = composeTestEmail({ ...input, ...long, to: `${"x".repeat(60)}@example.com` });
+    const head = data.split("\r\n\r\n")[0]!;
+    for (const line of head.split("\r\n")) expect(line.length, line).toBeLessThanOrEqual(78);
+    for (const word of head.match(/=\?[^?]+\?Q\?[^?]*\?=/g) ?? []) expect(word.length).toBeLessThanOrEqual(75);
+    const body = data.slice(head.length);
+    for (const line of body.split("\r\n")) expect(line.length).toBeLessThanOrEqual(76); // quoted-printable
+    // Unfolded, the quoted name is what was typed (folding only inserted CRLF before spaces).
+    expect(headerValue(data, "To")).toBe(`"${long.toName}" <${"x".repeat(60)}@example.com>`);
+  });
+
+  it("encodes a name that looks like an encoded word, so it cannot be decoded into another one", () => {
+    expect(encodeDisplayName("=?UTF-8?Q?Evil?=")).toBe("=?UTF-8?Q?=3D=3FUTF-8=3FQ=3FEvil=3F=3D?=");
   });
 
   it("refuses a line break in any header value, whatever let it through", () => {

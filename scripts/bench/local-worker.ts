@@ -123,12 +123,14 @@ export interface StartWorkerOptions {
   entry?: string;
   /** Worker variables set on the wrangler dev command line (`--var NAME:value`). */
   vars?: Record<string, string>;
+  /** The token the local mail server accepts; random when omitted. */
+  mailToken?: string;
 }
 
 /** wrangler dev and the local mail server through the project's one local-stack starter, on free ports. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { run } = options;
-  const mailToken = randomBytes(16).toString("hex");
+  const mailToken = options.mailToken ?? randomBytes(16).toString("hex");
   const stack = await startLocalStack({
     root,
     port: await freePort(),

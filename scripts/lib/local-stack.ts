@@ -1,11 +1,14 @@
 // The whole service on this machine: local D1 migrated, the local mail server (STARTTLS with a certificate
-// the Worker trusts, AUTH required) and `wrangler dev`. Used by `npm run dev` and the browser tests, which
+// the Worker trusts, AUTH required), the local Postmark API (same tokens; it does bounce testing for mail
+// sent through the mail server and posts webhooks to the Worker) and `wrangler dev`, whose POSTMARK_API_URL
+// points at it. Used by `npm run dev` and the browser tests, which
 // differ only in ports, where state and logs go, and which secrets file wrangler reads.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { type ReceivedMessage, type RunningMailServer, startMailServer } from "./mail-server.ts";
+import { type RunningPostmarkApi, startPostmarkApi } from "./postmark-api/server.ts";
 import { ensureLocalCertificate } from "./tls-certificate.ts";
 
 export interface LocalStackOptions {
@@ -16,8 +19,12 @@ export interface LocalStackOptions {
   mailPort: number;
   /** Where the certificate for the mail server is kept (created on first use). */
   certDir: string;
-  /** Server API tokens the mail server accepts. */
+  /** Server API tokens the mail server accepts; each is also a server of the local Postmark API. */
   mailTokens: string[];
+  /** The local Postmark API's port; 0 picks a free one. */
+  postmarkApiPort?: number;
+  /** More Server API tokens the local Postmark API knows (tokens the mail server refuses). */
+  extraPostmarkTokens?: string[];
   onMessage?: (message: ReceivedMessage) => void;
   /** Local D1 state directory; wrangler's default (.wrangler/state) when omitted. */
   persistTo?: string;
@@ -36,6 +43,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   base: string;
   mail: RunningMailServer;
+  postmarkApi: RunningPostmarkApi;
   wrangler: ChildProcess;
   stop(): Promise<void>;
 }
@@ -81,12 +89,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
   }
 
+  const postmarkApi = await startPostmarkApi({
+    port: options.postmarkApiPort ?? 0,
+    servers: [...options.mailTokens, ...(options.extraPostmarkTokens ?? [])].map((token, i) => ({
+      token,
+      name: i === 0 ? "Local Postmark server" : `Local Postmark server ${i + 1}`,
+    })),
+  });
   const mail = await startMailServer({
     port: options.mailPort,
     cert: certificate.cert,
     key: certificate.key,
     tokens: options.mailTokens,
     onMessage: options.onMessage,
+    postmarkApi,
   });
 
   const [, devArgs] = wranglerArgs(root, [
@@ -102,11 +118,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...persist,
     ...envFile,
     // The local mail server listens on 127.0.0.1 on any port: lift the production host and port policy for
-    // test emails (npm run dev, the browser tests, bench and load all start the stack here). Never in wrangler.toml.
-    ...Object.entries({ SMTP_ALLOW_PRIVATE_HOSTS: "true", ...options.vars }).flatMap(([name, value]) => [
-      "--var",
-      `${name}:${value}`,
-    ]),
+    // test emails (npm run dev, the browser tests and bench start the stack here; load sets it back). Never in
+    // wrangler.toml.
+    ...Object.entries({ SMTP_ALLOW_PRIVATE_HOSTS: "true", POSTMARK_API_URL: postmarkApi.url, ...options.vars }).flatMap(
+      ([name, value]) => ["--var", `${name}:${value}`],
+    ),
   ]);
   const wrangler = spawn(node, devArgs, {
     cwd: root,
@@ -123,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clearTimeout(timer);
     }
     await mail.close();
+    await postmarkApi.close();
     if (typeof output === "number") closeSync(output);
   };
 
@@ -132,7 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw err;
   }
-  return { base, mail, wrangler, stop };
+  return { base, mail, postmarkApi, wrangler, stop };
 }
 
 async function waitForHealth(base: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {

@@ -36,6 +36,8 @@ export interface MailServerOptions {
 export interface RunningMailServer extends WireRecord {
   port: number;
   messages: ReceivedMessage[];
+  /** Every SMTP session's commands as the server parsed them (credentials redacted by smtp-server), oldest first. */
+  sessions(): string[][];
   close(): Promise<void>;
 }
 
@@ -72,6 +74,20 @@ export const MAX_MESSAGE_BYTES = 20_480_000; // what Postmark advertises
 
 export async function startMailServer(options: MailServerOptions): Promise<RunningMailServer> {
   const messages: ReceivedMessage[] = [];
+  // smtp-server logs each command ("C:", line) at debug level, over TLS too: kept per connection id.
+  const commands = new Map<string, string[]>();
+  const ignore = () => {};
+  const commandLog = {
+    debug(meta: { tnx?: string; cid?: string }, label: string, line: string) {
+      if (meta?.tnx !== "command" || label !== "C:" || !meta.cid) return;
+      commands.set(meta.cid, [...(commands.get(meta.cid) ?? []), line]);
+    },
+    info: ignore,
+    warn: ignore,
+    error: ignore,
+    trace: ignore,
+    fatal: ignore,
+  };
   const server = new SMTPServer({
     name: "localhost",
     banner: "local stand-in for smtp.postmarkapp.com",
@@ -83,7 +99,7 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
     size: MAX_MESSAGE_BYTES,
     hideDSN: false,
     hideENHANCEDSTATUSCODES: false,
-    logger: false,
+    logger: commandLog as unknown as SMTPServerOptions["logger"],
     onAuth(auth, _session, callback) {
       const ok = auth.username === auth.password && options.tokens.includes(auth.username ?? "");
       if (!ok) {
@@ -110,7 +126,7 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
           // Postmark picks the stream from this header; `outbound` without it.
           const stream = headerValue(message.raw, "X-PM-Message-Stream") ?? "outbound";
           for (const recipient of message.to) {
-            void options.postmarkApi.bounceTest(message.authUser, stream, recipient);
+            void options.postmarkApi.bounceTest(message.authUser, stream, recipient, message.from);
           }
         }
       });
@@ -129,6 +145,7 @@ export async function startMailServer(options: MailServerOptions): Promise<Runni
     ...wire,
     port,
     messages,
+    sessions: () => [...commands.values()],
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

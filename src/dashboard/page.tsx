@@ -158,6 +158,7 @@ export function DashboardPage() {
                   autocomplete="new-password"
                   hint="Postmark: Servers → your server → API Tokens. Not set yet."
                 />
+                <p id="settings-postmark" class="verification" role="status" hidden></p>
                 <div class="row">
                   <Field
                     id="settings-fromEmail"
@@ -174,6 +175,18 @@ export function DashboardPage() {
                   value={DEFAULT_STREAM}
                   hint="The Postmark message stream id; transactional mail usually uses outbound."
                 />
+                {/* Shown instead of the text field once Postmark has listed the server's outbound streams. */}
+                <div class="field" id="settings-streamChoice-field" hidden>
+                  <label for="settings-streamChoice">Message stream</label>
+                  <p class="hint" id="settings-streamChoice-hint">
+                    The outbound streams of your Postmark server.
+                  </p>
+                  <select
+                    id="settings-streamChoice"
+                    aria-describedby="settings-streamChoice-hint settings-streamChoice-error"
+                  ></select>
+                  <p class="field-error" id="settings-streamChoice-error" hidden></p>
+                </div>
                 <div class="actions">
                   <button type="submit" id="settings-save">
                     Save
@@ -201,7 +214,22 @@ export function DashboardPage() {
                   </button>
                 </div>
               </div>
-              <h2>Paste it in Postmark</h2>
+              <h2>Install it in Postmark</h2>
+              <p>
+                One click puts this URL, with its credentials and the Bounce, Spam Complaint and Subscription Change
+                triggers, on the message stream of your email settings. Installing again changes nothing but the
+                credentials: there is never a second webhook.
+              </p>
+              <p id="webhook-postmark-state" class="verification" role="status"></p>
+              <div class="actions">
+                <button type="button" id="webhook-install">
+                  Install in Postmark
+                </button>
+                <button type="button" id="webhook-uninstall" class="secondary" hidden>
+                  Remove from Postmark…
+                </button>
+              </div>
+              <h2>Or paste it in Postmark by hand</h2>
               <ol class="steps">
                 <li>
                   In Postmark, open <strong>Servers</strong>, then your server.
@@ -221,7 +249,8 @@ export function DashboardPage() {
               <h2>Rotate the credentials</h2>
               <p>
                 If the URL was shared by mistake, make new credentials. The old ones can keep working for 24 hours, long
-                enough to paste the new URL in Postmark, or stop at once if the URL leaked.
+                enough to paste the new URL in Postmark, or stop at once if the URL leaked; a webhook installed from
+                here gets the new ones at once.
               </p>
               <button type="button" id="webhook-rotate" class="secondary">
                 Rotate credentials…

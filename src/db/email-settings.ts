@@ -49,8 +49,8 @@ export async function getEmailSettings(db: D1Database, tenantId: string): Promis
   return row ? toSettings(row) : null;
 }
 
-export async function saveEmailSettings(db: D1Database, s: EmailSettings): Promise<void> {
-  await db
+export function saveEmailSettingsStatement(db: D1Database, s: EmailSettings) {
+  return db
     .prepare(
       `INSERT INTO email_settings (tenant_id, provider, host, port, from_email, from_name, message_stream,
          api_key_ciphertext, api_key_iv, api_key_kid, api_key_last4, updated_at)
@@ -74,11 +74,9 @@ export async function saveEmailSettings(db: D1Database, s: EmailSettings): Promi
       s.apiKey.kid,
       s.apiKeyLast4,
       s.updatedAt,
-    )
-    .run();
+    );
 }
 
-export async function deleteEmailSettings(db: D1Database, tenantId: string): Promise<boolean> {
-  const result = await db.prepare("DELETE FROM email_settings WHERE tenant_id = ?1").bind(tenantId).run();
-  return result.meta.changes > 0;
+export function deleteEmailSettingsStatement(db: D1Database, tenantId: string) {
+  return db.prepare("DELETE FROM email_settings WHERE tenant_id = ?1").bind(tenantId);
 }

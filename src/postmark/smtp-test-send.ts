@@ -1,9 +1,14 @@
-// Sends the test message over SMTP from the Worker: worker-mailer (cloudflare:sockets) drives the dialogue,
-// wrapped so that the API key only ever crosses a TLS connection, every failure is known by its step, and
-// the whole session ends by a deadline with the socket closed whatever the server does.
-import { Email, type EmailOptions, LogLevel, WorkerMailer, type WorkerMailerOptions } from "worker-mailer";
+// Sends the test message over SMTP from the Worker. worker-mailer 1.2.1 (cloudflare:sockets) is the transport:
+// its socket, STARTTLS upgrade and AUTH PLAIN/LOGIN. Every other command is written here, in the project's
+// subclass below, because the library gets them wrong for a well-mannered client (and has no option for it):
+// `EHLO 127.0.0.1` (neither a domain nor an address literal), `MAIL FROM: <a> ` and `RCPT TO: <b> NOTIFY=NEVER`
+// (no bounce for a failed test), capabilities kept from before STARTTLS, no QUIT after a failure. The message is
+// composed by test-message.ts, not by its Email class. Its `dsn` option cannot produce "no NOTIFY parameter".
+// The wrapper also makes the API key cross only a TLS connection, knows every failure by its step, and ends
+// the whole session by a deadline with the socket closed whatever the server does.
+import { LogLevel, WorkerMailer, type WorkerMailerOptions } from "worker-mailer";
 import { withDeadline } from "../deadline";
-import type { SendSettings } from "./test-message";
+import type { SendSettings, TestMessage } from "./test-message";
 import { type SmtpFailure, type SmtpStep, sanitiseReply } from "./test-send-outcome";
 
 /**
@@ -12,34 +17,55 @@ import { type SmtpFailure, type SmtpStep, sanitiseReply } from "./test-send-outc
  */
 export const SMTP_DEADLINE_MS = 15_000;
 
+/** How long the answer to QUIT is awaited before the socket is closed anyway. */
+const QUIT_WAIT_MS = 1000;
+
 /** The longest server reply read before the answer is treated as garbage (Postmark's EHLO is ~200 bytes). */
 const MAX_REPLY_CHARS = 16 * 1024;
 
 /**
- * What this module uses of worker-mailer 1.2.1 beyond its public API (see dist/index.mjs). Its session setup
- * (`initializeSmtpSession`) AUTHs in plain text when EHLO offers no STARTTLS, its `read` spins forever once
- * the server closes the connection (a closed reader keeps answering `done`, which it skips), it ignores
- * `responseTimeoutMs`, and its `close` waits for the answer to QUIT. So the session steps are called one by
- * one here, with `read` replaced. The version is pinned; the tests run every step against real servers.
+ * What this module uses of worker-mailer 1.2.1 beyond its public API (see dist/index.mjs): the socket, the
+ * STARTTLS upgrade (`tls`), AUTH (`auth`, which picks PLAIN or LOGIN from the capabilities) and the writers.
+ * Its session setup (`initializeSmtpSession`) AUTHs in plain text when EHLO offers no STARTTLS, its `read` spins
+ * forever once the server closes the connection (a closed reader keeps answering `done`, which it skips), it
+ * ignores `responseTimeoutMs`, and its `close` waits for the answer to QUIT. So the session steps are called one
+ * by one here, with `read` replaced. The version is pinned; the tests run every step against real servers.
  */
 interface WorkerMailerInternals {
   socket: Socket;
   reader: ReadableStreamDefaultReader<Uint8Array>;
-  emailSending: Email | null;
   supportsStartTls: boolean;
+  allowAuth: boolean;
+  authTypeSupported: string[];
+  supportsDSN: boolean;
   waitForSocketConnected(): Promise<void>;
   greet(): Promise<void>;
-  ehlo(): Promise<void>;
   tls(): Promise<void>;
   auth(): Promise<void>;
-  mail(): Promise<void>;
-  rcpt(): Promise<void>;
-  data(): Promise<void>;
-  body(): Promise<void>;
+  parseCapabilities(reply: string): void;
   read(): Promise<string>;
+  write(data: string): Promise<void>;
   writeLine(line: string): Promise<void>;
 }
 const WorkerMailerSteps = WorkerMailer as unknown as new (options: WorkerMailerOptions) => WorkerMailerInternals;
+
+/**
+ * The EHLO argument (RFC 5321 4.1.1.1: a fully-qualified domain name, else an address literal) for the host the
+ * Worker is reached at (PUBLIC_URL's, else the request's). Strict servers refuse anything else
+ * (Postfix `reject_non_fqdn_helo_hostname`); a host that is neither, like `localhost`, gives `[127.0.0.1]`.
+ */
+export function ehloArgument(host: string): string {
+  const name = host.toLowerCase().replace(/\.$/, "");
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name)) return `[${name}]`;
+  if (/^\[[0-9a-f:.]+\]$/.test(name)) return `[IPv6:${name.slice(1, -1)}]`;
+  const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  const fqdn = new RegExp(`^${label}(?:\\.${label})+$`);
+  if (fqdn.test(name) && !/\.\d+$/.test(name)) return name;
+  return "[127.0.0.1]";
+}
+
+/** RFC 5321 4.5.2: a line of the message that starts with a period gets one more. */
+const dotStuffed = (data: string) => data.replace(/^\./gm, "..");
 
 class SmtpSessionError extends Error {
   constructor(readonly failure: SmtpFailure) {
@@ -58,11 +84,12 @@ class GuardedMailer extends WorkerMailerSteps {
   constructor(
     options: WorkerMailerOptions,
     private readonly secrets: string[],
+    private readonly clientName: string,
   ) {
     super(options);
   }
 
-  async deliver(email: EmailOptions): Promise<void> {
+  async deliver(message: TestMessage): Promise<void> {
     await this.run("connect", () => this.waitForSocketConnected());
     await this.run("greeting", () => this.greet());
     await this.run("ehlo", () => this.ehlo());
@@ -70,15 +97,43 @@ class GuardedMailer extends WorkerMailerSteps {
     if (!this.supportsStartTls) throw new SmtpSessionError({ kind: "tls_unavailable" });
     await this.run("starttls", () => this.tls());
     await this.run("tls_ehlo", () => this.ehlo());
+    // worker-mailer would skip AUTH and send: a success that checked nothing. PLAIN and LOGIN are what it does.
+    const usable = this.authTypeSupported.filter((m) => m === "plain" || m === "login");
+    if (!this.allowAuth || usable.length === 0) throw new SmtpSessionError({ kind: "auth_unavailable" });
     await this.run("auth", () => this.auth());
-    this.emailSending = new Email(email);
-    await this.run("mail_from", () => this.mail());
-    await this.run("rcpt_to", () => this.rcpt());
-    await this.run("data", () => this.data());
-    await this.run("message", () => this.body());
+    await this.run("mail_from", () => this.command(`MAIL FROM:<${message.envelopeFrom}>`, "2"));
+    // No NOTIFY parameter: the server's default DSN behaviour, so the sender hears when a test fails later on.
+    await this.run("rcpt_to", () => this.command(`RCPT TO:<${message.envelopeTo}>`, "2"));
+    await this.run("data", () => this.command("DATA", "3"));
+    await this.run("message", async () => {
+      await this.write(`${dotStuffed(message.data)}.\r\n`);
+      await this.expectReply("2");
+    });
   }
 
-  private async run(step: SmtpStep, action: () => Promise<void>): Promise<void> {
+  /** EHLO with a valid argument; the capabilities of the last EHLO only (RFC 3207 4.2: forget those before TLS). */
+  private async ehlo(): Promise<void> {
+    // No fallback to HELO: without EHLO there is no STARTTLS, and without STARTTLS the key is never sent.
+    const reply = await this.command(`EHLO ${this.clientName}`, "2");
+    this.supportsStartTls = false;
+    this.allowAuth = false;
+    this.authTypeSupported = [];
+    this.supportsDSN = false;
+    this.parseCapabilities(reply);
+  }
+
+  private async command(line: string, success: "2" | "3"): Promise<string> {
+    await this.writeLine(line);
+    return this.expectReply(success);
+  }
+
+  private async expectReply(success: "2" | "3"): Promise<string> {
+    const reply = await this.read();
+    if (!reply.startsWith(success)) throw new Error("refused"); // replyInStep holds the reply
+    return reply;
+  }
+
+  private async run(step: SmtpStep, action: () => Promise<unknown>): Promise<void> {
     this.step = step;
     this.replyInStep = null;
     try {
@@ -92,7 +147,14 @@ class GuardedMailer extends WorkerMailerSteps {
     if (err instanceof SmtpSessionError) return err;
     if (this.replyInStep !== null) {
       const reply = sanitiseReply(this.replyInStep, this.secrets);
-      return new SmtpSessionError({ kind: "rejected", step: this.step, code: Number(reply.slice(0, 3)), reply });
+      const refusedEhlo = this.step === "ehlo" || this.step === "tls_ehlo";
+      return new SmtpSessionError({
+        kind: "rejected",
+        step: this.step,
+        code: Number(reply.slice(0, 3)),
+        reply,
+        ...(refusedEhlo ? { clientName: this.clientName } : {}),
+      });
     }
     const detail = sanitiseReply(err instanceof Error ? err.message : String(err), this.secrets);
     return new SmtpSessionError({ kind: "network", step: this.step, detail });
@@ -121,16 +183,32 @@ class GuardedMailer extends WorkerMailerSteps {
     }
   }
 
-  /** Ends the session without waiting on the server; QUIT only as a courtesy after a delivered message. */
-  hangUp(sayQuit: boolean): void {
-    const close = () => void this.socket.close().catch(() => {});
-    if (!sayQuit) {
-      close();
-      return;
+  /**
+   * Ends the session: QUIT (and a short wait for its answer, RFC 5321 4.1.1.10) while the session is still
+   * usable, which servers log as a clean end; then the socket is closed whatever the server does.
+   */
+  async hangUp(sayQuit: boolean): Promise<void> {
+    if (sayQuit) {
+      const quit = (async () => {
+        await this.writeLine("QUIT");
+        await this.read();
+      })();
+      await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, QUIT_WAIT_MS))]).catch(() => {});
     }
-    void Promise.race([this.writeLine("QUIT"), new Promise((resolve) => setTimeout(resolve, 250))])
-      .catch(() => {})
-      .finally(close);
+    await this.socket.close().catch(() => {});
+  }
+}
+
+/** Whether the session can still take a command after this failure (the server is waiting for one). */
+function sessionUsable(failure: SmtpFailure): boolean {
+  switch (failure.kind) {
+    case "tls_unavailable":
+    case "auth_unavailable":
+      return true;
+    case "rejected":
+      return failure.code !== 421; // 421: the server is closing the connection
+    default:
+      return false; // timed out mid-step, closed, garbage, or a broken socket
   }
 }
 
@@ -138,9 +216,15 @@ export type SmtpSendResult = { ok: true; elapsedMs: number } | { ok: false; fail
 
 export async function sendOverSmtp(
   target: Pick<SendSettings, "host" | "port" | "apiKey">,
-  email: EmailOptions,
-  deadlineMs = SMTP_DEADLINE_MS,
+  message: TestMessage,
+  options: {
+    deadlineMs?: number;
+    clientName: string;
+    /** Where the goodbye (QUIT, its answer, closing the socket) runs, so the outcome need not wait for it. */
+    waitUntil?: (goodbye: Promise<unknown>) => void;
+  },
 ): Promise<SmtpSendResult> {
+  const deadlineMs = options.deadlineMs ?? SMTP_DEADLINE_MS;
   const started = Date.now();
   const elapsed = () => Date.now() - started;
   // Forms in which the key crosses the wire, kept out of any reply we repeat.
@@ -159,6 +243,7 @@ export async function sendOverSmtp(
         logLevel: LogLevel.NONE, // its DEBUG level would log the AUTH lines
       },
       secrets,
+      options.clientName,
     );
   } catch (err) {
     return {
@@ -168,18 +253,19 @@ export async function sendOverSmtp(
     };
   }
 
-  let delivered = false;
+  let result: SmtpSendResult;
   try {
     await withDeadline(
-      mailer.deliver(email),
+      mailer.deliver(message),
       deadlineMs,
       () => new SmtpSessionError({ kind: "timeout", step: mailer.step, afterMs: deadlineMs }),
     );
-    delivered = true;
-    return { ok: true, elapsedMs: elapsed() };
+    result = { ok: true, elapsedMs: elapsed() };
   } catch (err) {
-    return { ok: false, failure: mailer.toSessionError(err).failure, elapsedMs: elapsed() };
-  } finally {
-    mailer.hangUp(delivered);
+    result = { ok: false, failure: mailer.toSessionError(err).failure, elapsedMs: elapsed() };
   }
+  const goodbye = mailer.hangUp(result.ok || sessionUsable(result.failure));
+  if (options.waitUntil) options.waitUntil(goodbye);
+  else await goodbye;
+  return result;
 }

@@ -9,6 +9,7 @@ export type TestSendErrorCode =
   | "tls_failed"
   | "tls_unavailable"
   | "auth_failed"
+  | "auth_unavailable"
   | "sender_rejected"
   | "recipient_rejected"
   | "message_rejected"
@@ -39,8 +40,10 @@ export type SmtpFailure =
   | { kind: "timeout"; step: SmtpStep; afterMs: number }
   /** EHLO did not offer STARTTLS: the session stopped before AUTH. */
   | { kind: "tls_unavailable" }
-  /** The server answered `step` with a non-success reply. */
-  | { kind: "rejected"; step: SmtpStep; code: number; reply: string }
+  /** After STARTTLS, EHLO offered no AUTH (or none by PLAIN or LOGIN): the key was never checked, nothing was sent. */
+  | { kind: "auth_unavailable" }
+  /** The server answered `step` with a non-success reply (`clientName`: the EHLO argument, for a refused EHLO). */
+  | { kind: "rejected"; step: SmtpStep; code: number; reply: string; clientName?: string }
   /** The server closed the connection during `step`. */
   | { kind: "closed"; step: SmtpStep }
   /** The server answered something that is not an SMTP reply. */
@@ -116,6 +119,12 @@ export function explainFailure(failure: SmtpFailure, target: SendTarget): TestSe
         message: `${server} does not offer STARTTLS, so the API key was not sent over the unencrypted connection.`,
         hint: `Use a server that supports STARTTLS, such as smtp.postmarkapp.com on port 587 or 2525. ${PORT_HINT}`,
       };
+    case "auth_unavailable":
+      return {
+        code: "auth_unavailable",
+        message: `${server} did not ask for the Server API token (no AUTH PLAIN or LOGIN after STARTTLS), so the settings were not verified; nothing was sent.`,
+        hint: "Is the host really Postmark's? smtp.postmarkapp.com always asks for the Server API token; a server that does not cannot confirm the settings.",
+      };
     case "timeout": {
       const seconds = Math.round(failure.afterMs / 100) / 10;
       if (failure.step === "message") {
@@ -182,6 +191,14 @@ function explainRejection(
   // 421 (closing) and other 4xx replies are temporary whatever the step.
   if (failure.code >= 400 && failure.code < 500) {
     return { code: "smtp_error", message: `${server} temporarily refused the message. ${said}`, hint: TEMPORARY_HINT };
+  }
+  if (failure.step === "ehlo" || failure.step === "tls_ehlo") {
+    // Typically a HELO policy (reject_non_fqdn_helo_hostname and the like) refusing the name the Worker gave.
+    return {
+      code: "smtp_error",
+      message: `${server} refused the Worker's greeting (EHLO ${failure.clientName ?? "with its host name"}). ${said}`,
+      hint: `The server does not accept this client's EHLO name; Postmark accepts it. Check that the host is Postmark's SMTP server. ${PORT_HINT}`,
+    };
   }
   switch (failure.step) {
     case "auth":

@@ -8,7 +8,7 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
 import { register } from "../http/route";
 import { smtpDestinationProblems } from "../postmark/smtp-destination";
-import { SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
+import { ehloArgument, SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
 import { composeTestEmail, type SendSettings } from "../postmark/test-message";
 import {
   explainFailure,
@@ -97,7 +97,13 @@ register(testEmailRoutes, api.send, async (c) => {
   if (suppression) return fail(recipientSuppressed(input.to, settings.messageStream, suppression.reason));
 
   const message = composeTestEmail({ ...settings, to: input.to, toName: input.toName, sentAt: new Date() });
-  const result = await sendOverSmtp(settings, message, smtpDeadlineMs(c.env));
+  // The Worker introduces itself by the host it is reached at, as callback URLs name it.
+  const clientName = ehloArgument(new URL(c.get("config").publicUrl ?? c.req.url).hostname);
+  const result = await sendOverSmtp(settings, message, {
+    deadlineMs: smtpDeadlineMs(c.env),
+    clientName,
+    waitUntil: (goodbye) => c.executionCtx.waitUntil(goodbye),
+  });
   if (!result.ok) {
     const { host, port, fromEmail, messageStream } = settings;
     return fail(

@@ -62,6 +62,18 @@ export const EmailSettingsInput = v.object(
 );
 export type EmailSettingsInput = v.InferOutput<typeof EmailSettingsInput>;
 
+/**
+ * What Postmark said of the saved token at the last check: the server it opens, or (verified false) why not;
+ * checkedAt null when it was never checked (settings saved before the check existed).
+ */
+export const PostmarkVerificationView = v.strictObject({
+  verified: v.boolean(),
+  serverName: v.nullable(v.string()),
+  serverId: v.nullable(v.number()),
+  checkedAt: v.nullable(v.string()),
+  reason: v.optional(v.string()),
+});
+
 /** The settings as the API shows them: the key only as whether it is set and its last 4 characters. */
 const EmailSettingsView = v.strictObject({
   provider: v.literal("postmark"),
@@ -76,6 +88,7 @@ const EmailSettingsView = v.strictObject({
   lastTest: v.nullable(
     v.strictObject({ ok: v.boolean(), code: v.nullable(v.string()), to: v.string(), at: v.string() }),
   ),
+  postmark: PostmarkVerificationView,
 });
 
 const tag = "Email settings";
@@ -86,7 +99,7 @@ export const emailSettingsApi = {
     path: "/v1/email/settings",
     tag,
     summary:
-      "The Postmark settings (the API key only as `{set, last4}`) and `lastTest`: the last test email's `{ok, code, to, at}` or null",
+      "The Postmark settings (the API key only as `{set, last4}`), `lastTest`: the last test email's `{ok, code, to, at}` or null, and `postmark`: what Postmark said of the token `{verified, serverName, serverId, checkedAt, reason?}`",
     auth: "tenant",
     responses: {
       200: { description: "The settings", body: EmailSettingsView },
@@ -98,12 +111,16 @@ export const emailSettingsApi = {
     path: "/v1/email/settings",
     tag,
     summary:
-      "Save the Postmark settings; omit `apiKey` to keep the stored one (only while host and port stay: a new host or port needs the key again). Test emails go only to public hosts on Postmark's SMTP ports",
+      "Save the Postmark settings; omit `apiKey` to keep the stored one (only while host and port stay: a new host or port needs the key again). A new `apiKey` (or a new `messageStream` for the stored one) is checked with Postmark first (GET /server and GET /message-streams/{id}, at once). Test emails go only to public hosts on Postmark's SMTP ports",
     auth: "tenant",
     body: EmailSettingsInput,
     responses: {
-      200: { description: "The saved settings", body: EmailSettingsView },
-      400: "`validation_failed` with `fields` (`host` / `port` outside the host and port policy, `apiKey` missing for a new host or port)",
+      200: {
+        description:
+          "The saved settings; `postmark` says what Postmark said (`verified: false` with `reason` when Postmark could not be reached: saved anyway)",
+        body: EmailSettingsView,
+      },
+      400: "`validation_failed` with `fields`: `host` / `port` outside the host and port policy, `apiKey` missing for a new host or port, `apiKey` when Postmark refuses the token (and says when it is an Account token), `messageStream` when the stream is not on that server, is Inbound or archived; nothing is saved",
     },
   }),
   remove: declareRoute({

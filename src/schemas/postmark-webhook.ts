@@ -1,6 +1,7 @@
 // The Postmark callback URL: the tenant's routes that show and rotate it, and the receiver Postmark posts to.
 import * as v from "valibot";
 import { declareRoute } from "./route";
+import { ImportResultView } from "./suppressions";
 
 const CallbackUrl = v.strictObject({
   url: v.string(),
@@ -28,6 +29,18 @@ const WebhookRotateInput = v.object({
   ),
 });
 
+/** After a rotation: whether the webhook installed in Postmark got the new credentials (and if not, why). */
+const RotatedInPostmark = v.union([
+  v.strictObject({ updated: v.literal(true), webhookId: v.number() }),
+  v.strictObject({ updated: v.literal(false), webhookId: v.null(), reason: v.string() }),
+]);
+
+const PostmarkFailures = {
+  409: "`not_configured`: no Postmark settings are saved",
+  502: "`postmark_error`: Postmark refused the request (its ErrorCode and Message are in `message`)",
+  503: "`postmark_unavailable`: Postmark could not be reached (network, timeout, 5xx)",
+} as const;
+
 const tag = "Postmark webhook";
 
 export const callbackUrlApi = {
@@ -44,13 +57,57 @@ export const callbackUrlApi = {
     path: "/v1/email/webhook/rotate",
     tag,
     summary:
-      "New webhook credentials; the previous ones keep working for `overlapHours` (0..24, default 24; no body: 24). With 0 they stop at once (in other isolates within 60 s)",
+      "New webhook credentials; the previous ones keep working for `overlapHours` (0..24, default 24; no body: 24); with 0 they stop at once (in other isolates within 60 s). The webhook installed in Postmark gets the new credentials",
     auth: "tenant",
     body: WebhookRotateInput,
     bodyOptional: true,
     responses: {
-      200: { description: "The callback URL with the new credentials", body: CallbackUrl },
+      200: {
+        description:
+          "The callback URL with the new credentials, and `postmark`: `updated` true with the webhook's id, or false with the reason (no webhook installed, Postmark not reachable: the rotation stands)",
+        body: v.strictObject({ ...CallbackUrl.entries, postmark: RotatedInPostmark }),
+      },
       400: "`validation_failed`: `overlapHours` is not a whole number from 0 to 24",
+    },
+  }),
+  install: declareRoute({
+    method: "post",
+    path: "/v1/email/webhook/install",
+    tag,
+    summary:
+      "Install the webhook in Postmark: exactly one webhook of the settings' stream posts to the callback URL (matched by its URL without credentials; copies are removed), with the current credentials as HttpAuth and Bounce, SpamComplaint and SubscriptionChange on (Open, Click and Delivery keep their values; off on a new one)",
+    auth: "tenant",
+    responses: {
+      200: {
+        description:
+          "Installed: the webhook's id in Postmark, its stream, whether it was created (or updated), and the one import of Postmark's suppression list that installing runs (as POST /v1/suppressions/import answers), or why it failed (the webhook stays installed)",
+        body: v.strictObject({
+          installed: v.literal(true),
+          webhookId: v.number(),
+          stream: v.string(),
+          created: v.boolean(),
+          import: v.union([ImportResultView, v.strictObject({ failed: v.string() })]),
+        }),
+      },
+      ...PostmarkFailures,
+    },
+  }),
+  uninstall: declareRoute({
+    method: "delete",
+    path: "/v1/email/webhook/install",
+    tag,
+    summary: "Remove the webhook of the settings' stream that posts to the callback URL from Postmark",
+    auth: "tenant",
+    responses: {
+      200: {
+        description: "Removed: the ids of the webhooks removed (none when there was none)",
+        body: v.strictObject({
+          installed: v.literal(false),
+          stream: v.string(),
+          removedWebhookIds: v.array(v.number()),
+        }),
+      },
+      ...PostmarkFailures,
     },
   }),
 };

@@ -70,6 +70,15 @@ const SuppressionAddInput = v.object({
   reason: v.optional(v.picklist(["manual", "unsubscribe"], 'must be "manual" or "unsubscribe"'), "manual"),
 });
 
+/** What an import of Postmark's suppression list did (POST /v1/suppressions/import, and installing the webhook). */
+export const ImportResultView = v.strictObject({
+  stream: v.string(),
+  seen: v.number(),
+  added: v.number(),
+  alreadySuppressed: v.number(),
+  skipped: v.number(),
+});
+
 /** POST /v1/suppressions/import: the stream defaults to the settings' stream. */
 const SuppressionImportInput = v.object({
   stream: v.optional(v.pipe(messageStream, v.description("default: the settings' message stream"))),
@@ -272,13 +281,7 @@ export const suppressionsApi = {
       200: {
         description:
           "HardBounce -> hard_bounce, SpamComplaint -> spam_complaint, ManualSuppression by the Recipient -> unsubscribe, other ManualSuppression -> manual; origin postmark, suppressedAt from CreatedAt. Ordered with webhook events and local changes by the same versions: an import never undoes a newer change made here. `skipped`: entries reactivated here after Postmark suppressed them (the push is on its way) or unreadable.",
-        body: v.strictObject({
-          stream: v.string(),
-          seen: v.number(),
-          added: v.number(),
-          alreadySuppressed: v.number(),
-          skipped: v.number(),
-        }),
+        body: ImportResultView,
       },
       400: "`validation_failed`, `invalid_json`",
       409: "`not_configured`: no Postmark settings",

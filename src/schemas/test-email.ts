@@ -41,7 +41,7 @@ export const testEmailApi = {
     responses: {
       200: {
         description:
-          "Sent, or `{ok: false, error}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
+          "Sent, or `{ok: false, error}` with code not_configured, recipient_suppressed, connection_failed, tls_failed, tls_unavailable, auth_failed, auth_unavailable, sender_rejected, recipient_rejected, message_rejected, timeout or smtp_error",
         body: TestSendAnswer,
       },
       400: "`validation_failed` with `fields` (an invalid address, a line break in a header value, `settings.host` / `settings.port` outside the host and port policy, `settings.apiKey` missing for another host or port)",

@@ -1,5 +1,5 @@
 // Starts the whole local service once for the browser tests: a throwaway D1 state directory, generated
-// secrets, the local mail server and `wrangler dev`, all on free ports. Arriving mail is written to a
+// secrets, the local mail server, the local Postmark API and `wrangler dev`, all on free ports. Arriving mail is written to a
 // directory the tests read. wrangler's output goes to test-results/wrangler.log for failures.
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -7,13 +7,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort, startLocalStack } from "../../scripts/lib/local-stack.ts";
+import { TOKENS_KNOWN_TO_POSTMARK } from "../fixtures/postmark-tokens.ts";
 
 export interface BrowserStack {
   base: string;
   adminToken: string;
   mailPort: number;
-  /** The Server API token the local mail server accepts (the "right key"). */
+  /** The Server API token the local mail server accepts (the "right key"); a server of the local Postmark API. */
   mailToken: string;
+  /** The local Postmark API stand-in (the Worker's POSTMARK_API_URL). */
+  postmarkApiUrl: string;
   mailDir: string;
   resultsDir: string;
 }
@@ -56,6 +59,7 @@ export default async function setup(project: TestProject) {
     mailPort: 0,
     certDir: path.join(dir, "tls"),
     mailTokens: [mailToken],
+    extraPostmarkTokens: TOKENS_KNOWN_TO_POSTMARK,
     persistTo: path.join(dir, "state"),
     envFile,
     logFile,
@@ -65,7 +69,15 @@ export default async function setup(project: TestProject) {
     },
   });
 
-  project.provide("stack", { base: stack.base, adminToken, mailPort: stack.mail.port, mailToken, mailDir, resultsDir });
+  project.provide("stack", {
+    base: stack.base,
+    adminToken,
+    mailPort: stack.mail.port,
+    mailToken,
+    postmarkApiUrl: stack.postmarkApi.url,
+    mailDir,
+    resultsDir,
+  });
 
   return async () => {
     await stack.stop();

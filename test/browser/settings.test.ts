@@ -28,7 +28,7 @@ describe("sign in", () => {
     await expect.poll(() => page.locator("#settings-notice").textContent()).toContain("not set up yet");
     expect(await page.getByLabel("SMTP host").inputValue()).toBe("smtp.postmarkapp.com");
     expect(await page.getByLabel("Port", { exact: true }).inputValue()).toBe("587");
-    expect(await page.getByLabel("Message stream").inputValue()).toBe("outbound");
+    expect(await page.locator("#settings-messageStream").inputValue()).toBe("outbound");
 
     // Reloading keeps the session (sessionStorage), signing out forgets it.
     await page.reload();
@@ -71,12 +71,23 @@ describe("email settings", () => {
     // User text is shown as text: the angle brackets come back as typed.
     expect(await page.getByLabel("From name").inputValue()).toBe("Acme <News>");
 
+    // Postmark (the local stand-in) knows the token: its server is named next to it, and the stream is now a
+    // choice among the server's outbound streams.
+    expect(await page.locator("#settings-postmark").textContent()).toMatch(/^Verified: server Local Postmark server/);
+    const streams = page.locator("#settings-streamChoice");
+    await expect.poll(() => streams.isVisible()).toBe(true);
+    expect(await page.locator("#settings-messageStream").isHidden()).toBe(true);
+    expect(await streams.locator("option").allTextContents()).toEqual([
+      "Default Transactional Stream (outbound, Transactional)",
+      "Default Broadcast Stream (broadcast, Broadcasts)",
+    ]);
+
     // Saving again with the key left blank keeps the stored key.
-    await page.getByLabel("Message stream").fill("broadcast");
+    await streams.selectOption("broadcast");
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => page.locator("#settings-notice").textContent()).toContain("Saved.");
     await page.reload();
-    await expect.poll(() => page.getByLabel("Message stream").inputValue()).toBe("broadcast");
+    await expect.poll(() => page.locator("#settings-streamChoice").inputValue()).toBe("broadcast");
     expect(await page.locator("#settings-apiKey-hint").textContent()).toContain("Set, ending a1b2");
   });
 

@@ -11,9 +11,14 @@ import type { TestProject } from "vitest/node";
 import { type RunningMailServer, recordWire, startMailServer, type WireRecord } from "../../scripts/lib/mail-server.ts";
 import { startPostmarkApi } from "../../scripts/lib/postmark-api/server.ts";
 import { generateLocalCertificate } from "../../scripts/lib/tls-certificate.ts";
+import { TOKENS_KNOWN_TO_POSTMARK } from "../fixtures/postmark-tokens.ts";
 import type { SmtpServerName } from "../provided-context";
 
-type Inspectable = WireRecord & { messages?: RunningMailServer["messages"]; close(): Promise<void> };
+type Inspectable = WireRecord & {
+  messages?: RunningMailServer["messages"];
+  sessions?: RunningMailServer["sessions"];
+  close(): Promise<void>;
+};
 
 const smtpError = (responseCode: number, message: string) => Object.assign(new Error(message), { responseCode });
 
@@ -59,7 +64,7 @@ export default async function setup(project: TestProject) {
   const postmarkApi = await startPostmarkApi({
     applyDelayMs: Number.POSITIVE_INFINITY,
     accountToken,
-    servers: [{ token, name: "Shared test server" }],
+    servers: [token, ...TOKENS_KNOWN_TO_POSTMARK].map((t) => ({ token: t, name: "Shared test server" })),
   });
   const postmarkLike = (overrides = {}, cert = trusted) => startMailServer({ ...cert, tokens: [token], overrides });
 
@@ -71,6 +76,8 @@ export default async function setup(project: TestProject) {
     untouched: await postmarkLike(), // for tests that assert no connection at all
     tokenCheck: await postmarkLike(), // for the wrong-token test, whose counts must not mix with other files' sends
     noStartTls: await postmarkLike({ hideSTARTTLS: true, allowInsecureAuth: true }),
+    // STARTTLS, then no AUTH offered, and any message taken: a relay that checks nothing.
+    noAuthAfterTls: await postmarkLike({ disabledCommands: ["AUTH"], authOptional: true }),
     untrustedCertificate: await postmarkLike({}, untrusted),
     // Refuses every token and repeats it in the reply, so the answer has to keep it out.
     echoesToken: await postmarkLike({
@@ -121,6 +128,7 @@ export default async function setup(project: TestProject) {
         openConnections: await server.openConnections(),
         plainText: server.plainText(),
         messages: server.messages ?? [],
+        sessions: server.sessions?.() ?? [],
       }),
     );
   });

@@ -45,8 +45,8 @@ export interface RunningPostmarkApi {
   url: string;
   port: number;
   close(): Promise<void>;
-  /** Bounce testing: what Postmark does when `token`'s server sends to `email` on `stream`. */
-  bounceTest(token: string, stream: string, email: string): Promise<void>;
+  /** Bounce testing: what Postmark does when `token`'s server sends to `email` on `stream` (from `from`). */
+  bounceTest(token: string, stream: string, email: string, from?: string): Promise<void>;
   addServer(init?: StandInServerInit): StandInServer;
   /** Applies pending suppression changes now (of one server, or all). */
   flush(token?: string): Promise<void>;
@@ -134,10 +134,10 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
     }
   }
 
-  async function bounceTest(token: string, stream: string, email: string) {
+  async function bounceTest(token: string, stream: string, email: string, from?: string) {
     const server = servers.get(token);
     const type = bounceTestingType(email);
-    if (server && type) await bounce(server, stream, email, type);
+    if (server && type) await bounce(server, stream, email, type, from);
   }
 
   // --- Postmark's API ---------------------------------------------------------------------------------------

@@ -124,6 +124,32 @@ async function requestJson(path, options) {
  * @property {string} messageStream
  * @property {{ set: boolean, last4: string | null }} apiKey the key itself is write-only
  * @property {LastTest | null} lastTest
+ * @property {PostmarkVerification} postmark what Postmark said of the token when it was saved
+ */
+
+/**
+ * @typedef {object} PostmarkVerification
+ * @property {boolean} verified
+ * @property {string | null} serverName
+ * @property {number | null} serverId
+ * @property {string | null} checkedAt null when never checked
+ * @property {string} [reason] why it is not verified
+ */
+
+/**
+ * @typedef {object} PostmarkConnection GET /v1/email/postmark
+ * @property {boolean} reachable whether Postmark answered
+ * @property {string} [reason] why it could not be asked, or what it refused
+ * @property {PostmarkVerification} verification
+ * @property {{ id: number, name: string | null } | null} server
+ * @property {{ id: string, name: string, type: string }[] | null} streams the outbound streams; null when unknown
+ * @property {{ installed: boolean | null, webhookId: number | null, stream: string, url: string }} webhook
+ *   installed null: unknown (Postmark not reachable and not installed from here)
+ * @property {string} messageStream
+ */
+
+/**
+ * @typedef {{ updated: true, webhookId: number } | { updated: false, webhookId: null, reason: string }} RotatedInPostmark
  */
 
 /**
@@ -144,6 +170,8 @@ async function requestJson(path, options) {
  */
 
 /** @typedef {{ urlWithCredentials: string }} Webhook GET /v1/email/webhook */
+
+/** @typedef {Webhook & { postmark: RotatedInPostmark }} RotatedWebhook POST /v1/email/webhook/rotate */
 
 /**
  * @typedef {object} BounceReport GET /v1/reports/bounces
@@ -221,10 +249,27 @@ export const getWebhook = () => requestJson("/v1/email/webhook");
 
 /**
  * New callback credentials; the old ones keep working for `overlapHours` (0: they stop at once).
- * @returns {Promise<Webhook>}
+ * @returns {Promise<RotatedWebhook>}
  */
 export const rotateWebhook = (/** @type {number} */ overlapHours) =>
   requestJson("/v1/email/webhook/rotate", { method: "POST", json: { overlapHours } });
+
+/** @returns {Promise<PostmarkConnection>} */
+export const getPostmarkConnection = () => requestJson("/v1/email/postmark");
+
+/**
+ * @typedef {object} Installed POST /v1/email/webhook/install
+ * @property {number} webhookId
+ * @property {string} stream
+ * @property {boolean} created
+ * @property {{ seen: number, added: number } | { failed: string }} import the one import that installing runs
+ */
+
+/** @returns {Promise<Installed>} */
+export const installWebhook = () => requestJson("/v1/email/webhook/install", { method: "POST" });
+
+/** @returns {Promise<{ installed: false, stream: string, removedWebhookIds: number[] }>} */
+export const uninstallWebhook = () => requestJson("/v1/email/webhook/install", { method: "DELETE" });
 
 /** @returns {Promise<BounceReport>} */
 export const getBounceReport = (/** @type {URLSearchParams} */ query) => requestJson(`/v1/reports/bounces?${query}`);

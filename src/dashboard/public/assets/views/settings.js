@@ -1,10 +1,11 @@
 // @ts-check
 // Email settings (Integrate Email -> Postmark) and the "Send a test email" dialog.
-import { failureOf, getSettings, saveSettings, sendTestEmail } from "../api.js";
+import { failureOf, getPostmarkConnection, getSettings, saveSettings, sendTestEmail } from "../api.js";
 import {
   byId,
   clearFieldErrors,
   clearNotice,
+  el,
   notify,
   setFieldError,
   showFailure,
@@ -23,6 +24,9 @@ const inputs = {
   messageStream: byId("settings-messageStream", HTMLInputElement),
 };
 const apiKeyHint = byId("settings-apiKey-hint", HTMLElement);
+const verificationLine = byId("settings-postmark", HTMLElement);
+const streamChoiceField = byId("settings-streamChoice-field", HTMLElement);
+const streamChoice = byId("settings-streamChoice", HTMLSelectElement);
 const save = byId("settings-save", HTMLButtonElement);
 const lastTestLine = byId("settings-last-test", HTMLElement);
 const notice = byId("settings-notice", HTMLElement);
@@ -44,6 +48,54 @@ function showLastTest(/** @type {import("../api.js").LastTest | null} */ lastTes
     : `Last test email to ${lastTest.to} failed (${lastTest.code}, ${when}).`;
 }
 
+/** "Verified: server <name>" or why not, next to the token; nothing before the first save. */
+function showVerification(/** @type {import("../api.js").PostmarkVerification | null} */ postmark) {
+  verificationLine.hidden = !postmark;
+  if (!postmark) return;
+  verificationLine.className = `verification ${postmark.verified ? "ok" : "error"}`;
+  verificationLine.textContent = postmark.verified
+    ? `Verified: server ${postmark.serverName}`
+    : `Not verified: ${postmark.reason ?? "not checked with Postmark yet"}`;
+}
+
+/**
+ * The stream as a choice among the server's outbound streams when Postmark listed them; as free text
+ * otherwise (Postmark not reachable, or nothing saved yet). Only the control shown is named `messageStream`,
+ * so the API's field error lands next to it; the text field always holds the value sent.
+ * @param {import("../api.js").PostmarkConnection["streams"]} streams
+ */
+function showStreams(streams) {
+  const current = inputs.messageStream.value;
+  const textField = inputs.messageStream.closest(".field");
+  const listed = streams !== null && streams.length > 0;
+  if (listed) {
+    const options = streams.map((s) => el("option", { value: s.id }, `${s.name} (${s.id}, ${s.type})`));
+    if (current && !streams.some((s) => s.id === current)) {
+      options.unshift(el("option", { value: current }, `${current} (not an outbound stream of this server)`));
+    }
+    streamChoice.replaceChildren(...options);
+    streamChoice.value = current;
+  }
+  streamChoiceField.hidden = !listed;
+  if (textField instanceof HTMLElement) textField.hidden = listed;
+  streamChoice.name = listed ? "messageStream" : "";
+  inputs.messageStream.name = listed ? "" : "messageStream";
+}
+
+streamChoice.addEventListener("change", () => {
+  inputs.messageStream.value = streamChoice.value;
+});
+
+/** Asks Postmark (through the API) for the server's streams; free text when it cannot be asked. */
+async function loadStreams() {
+  try {
+    const connection = await getPostmarkConnection();
+    showStreams(connection.reachable ? connection.streams : null);
+  } catch {
+    showStreams(null);
+  }
+}
+
 function fillSettings(/** @type {import("../api.js").EmailSettings} */ settings) {
   inputs.provider.value = settings.provider;
   inputs.host.value = settings.host;
@@ -53,6 +105,7 @@ function fillSettings(/** @type {import("../api.js").EmailSettings} */ settings)
   inputs.messageStream.value = settings.messageStream;
   inputs.apiKey.value = "";
   showApiKeyState(settings.apiKey);
+  showVerification(settings.postmark);
   showLastTest(settings.lastTest);
 }
 
@@ -67,10 +120,13 @@ export const view = {
     clearFieldErrors(form);
     try {
       fillSettings(await getSettings());
+      await loadStreams();
     } catch (error) {
       const failure = failureOf(error);
       if (failure.code === "not_configured") {
         showApiKeyState(null);
+        showVerification(null);
+        showStreams(null);
         notify(notice, "", "Email is not set up yet: fill in your Postmark settings and save.");
       } else {
         showFailure(notice, failure);
@@ -79,6 +135,8 @@ export const view = {
   },
   forget() {
     showLastTest(null);
+    showVerification(null);
+    showStreams(null);
   },
 };
 
@@ -101,8 +159,17 @@ form.addEventListener("submit", async (event) => {
   };
   await whileBusy(save, async () => {
     try {
-      fillSettings(await saveSettings(settings));
-      notify(notice, "ok", "Saved.", "Send a test email to check that Postmark accepts these settings.");
+      const saved = await saveSettings(settings);
+      fillSettings(saved);
+      notify(
+        notice,
+        "ok",
+        "Saved.",
+        saved.postmark.verified
+          ? `Postmark knows this token: server ${saved.postmark.serverName}. Send a test email to check the rest.`
+          : `Not verified with Postmark (${saved.postmark.reason}). Send a test email to check the settings.`,
+      );
+      await loadStreams();
     } catch (error) {
       showFormFailure(notice, form, failureOf(error), "Some fields need attention: see the messages next to them.");
     }

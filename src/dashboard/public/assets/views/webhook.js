@@ -1,11 +1,58 @@
 // @ts-check
-// The callback URL to paste in Postmark: shown with its credentials, copied, rotated.
-import { failureOf, getWebhook, rotateWebhook } from "../api.js";
-import { byId, clearNotice, notify, showFailure, whileBusy } from "../dom.js";
+// The callback URL: installed in Postmark with one click (and its state), or shown with its credentials to
+// copy and paste by hand; rotated.
+import {
+  failureOf,
+  getPostmarkConnection,
+  getWebhook,
+  installWebhook,
+  rotateWebhook,
+  uninstallWebhook,
+} from "../api.js";
+import { byId, clearNotice, confirmAction, notify, showFailure, whileBusy } from "../dom.js";
 
 const urlInput = byId("webhook-url", HTMLInputElement);
 const rotate = byId("webhook-rotate", HTMLButtonElement);
+const install = byId("webhook-install", HTMLButtonElement);
+const uninstall = byId("webhook-uninstall", HTMLButtonElement);
+const stateLine = byId("webhook-postmark-state", HTMLElement);
 const notice = byId("webhook-notice", HTMLElement);
+
+/**
+ * @param {"ok" | "error" | ""} kind
+ * @param {string} text
+ */
+function showState(kind, text) {
+  stateLine.className = `verification ${kind}`;
+  stateLine.textContent = text;
+}
+
+/** Whether the webhook is installed in Postmark, as Postmark says (or as known here when it cannot be asked). */
+async function refreshState() {
+  try {
+    const { reachable, reason, webhook, server } = await getPostmarkConnection();
+    install.disabled = false;
+    uninstall.hidden = webhook.installed !== true;
+    const where = `stream ${webhook.stream}${server?.name ? ` of server ${server.name}` : ""}`;
+    if (!reachable) {
+      const known = webhook.installed ? ` Installed from here earlier (webhook ${webhook.webhookId}).` : "";
+      showState("error", `Postmark could not be asked: ${reason}${known}`);
+    } else if (webhook.installed) {
+      showState("ok", `Installed in Postmark: webhook ${webhook.webhookId} on ${where}.`);
+    } else {
+      showState("", `Not installed in Postmark yet (${where}).`);
+    }
+  } catch (error) {
+    const failure = failureOf(error);
+    uninstall.hidden = true;
+    if (failure.code === "not_configured") {
+      install.disabled = true;
+      showState("", "Save the email settings first: installing needs the Server API token.");
+    } else {
+      showState("error", failure.message);
+    }
+  }
+}
 
 /** @type {import("../dom.js").View} */
 export const view = {
@@ -20,9 +67,11 @@ export const view = {
     } catch (error) {
       showFailure(notice, failureOf(error));
     }
+    await refreshState();
   },
   forget() {
     urlInput.value = "";
+    showState("", "");
   },
 };
 
@@ -35,6 +84,46 @@ byId("webhook-copy", HTMLButtonElement).addEventListener("click", async () => {
     urlInput.select();
     notify(notice, "", "The browser did not allow copying: the URL is selected, press Ctrl+C (⌘C on a Mac).");
   }
+});
+
+install.addEventListener("click", async () => {
+  clearNotice(notice);
+  await whileBusy(install, async () => {
+    try {
+      const { webhookId, stream, created, import: imported } = await installWebhook();
+      notify(
+        notice,
+        "ok",
+        created ? "Installed in Postmark." : "The webhook in Postmark is up to date.",
+        `Webhook ${webhookId} on stream ${stream} posts bounces, spam complaints and unsubscribes here.`,
+        "failed" in imported
+          ? `Postmark's suppression list was not imported: ${imported.failed} Import it from the suppression list.`
+          : `Imported Postmark's suppression list: ${imported.added} new of ${imported.seen} addresses.`,
+      );
+    } catch (error) {
+      showFailure(notice, failureOf(error));
+    }
+  });
+  await refreshState();
+});
+
+uninstall.addEventListener("click", async () => {
+  const confirmed = await confirmAction({
+    title: "Remove the webhook from Postmark?",
+    text: "Postmark stops telling this service about bounces, spam complaints and unsubscribes of this stream.",
+    yes: "Remove from Postmark",
+    danger: true,
+  });
+  if (!confirmed) return;
+  await whileBusy(uninstall, async () => {
+    try {
+      await uninstallWebhook();
+      notify(notice, "ok", "Removed from Postmark.", "Install it again, or paste the URL by hand, to get events.");
+    } catch (error) {
+      showFailure(notice, failureOf(error));
+    }
+  });
+  await refreshState();
 });
 
 const rotateDialog = byId("rotate-dialog", HTMLDialogElement);
@@ -63,19 +152,25 @@ rotate.addEventListener("click", async () => {
   if (overlapHours === null) return;
   await whileBusy(rotate, async () => {
     try {
-      urlInput.value = (await rotateWebhook(overlapHours)).urlWithCredentials;
-      if (overlapHours === 0) {
+      const rotated = await rotateWebhook(overlapHours);
+      urlInput.value = rotated.urlWithCredentials;
+      const oldUrl = overlapHours === 0 ? " The old URL no longer works." : "";
+      if (rotated.postmark.updated) {
+        notify(notice, "ok", `New credentials made, and put on the webhook in Postmark.${oldUrl}`, "Nothing to paste.");
+      } else {
         notify(
           notice,
           "ok",
-          "New credentials made. The old URL no longer works.",
-          "Paste the new URL in Postmark now.",
+          `New credentials made.${oldUrl}`,
+          `Not changed in Postmark: ${rotated.postmark.reason.replace(/\.$/, "")}.`,
+          overlapHours === 0
+            ? "Install in Postmark, or paste the new URL there now: until then Postmark's webhooks are refused."
+            : "Install in Postmark, or paste the new URL there within 24 hours.",
         );
-      } else {
-        notify(notice, "ok", "New credentials made.", "Copy the new URL and paste it in Postmark within 24 hours.");
       }
     } catch (error) {
       showFailure(notice, failureOf(error));
     }
   });
+  await refreshState();
 });
