@@ -42,9 +42,9 @@ describe("the saved key goes only to the host and port it was saved with", () =>
       await configureEmail(tenant, {
         ...withoutKey,
         host: "smtp-broadcasts.postmarkapp.com",
-        apiKey: "moved-key-7q7q",
+        apiKey: "new-server-token-9z9z",
       }),
-    ).toMatchObject({ host: "smtp-broadcasts.postmarkapp.com", apiKey: { set: true, last4: "7q7q" } });
+    ).toMatchObject({ host: "smtp-broadcasts.postmarkapp.com", apiKey: { set: true, last4: "9z9z" } });
   });
 
   it("refuses a test with unsaved settings on the saved host but another port, without the key", async () => {
