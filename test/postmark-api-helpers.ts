@@ -3,23 +3,11 @@
 // parallel never see each other's webhooks or suppressions.
 import { exports } from "cloudflare:workers";
 import { inject } from "vitest";
+import type { StandInWebhook, WebhookDelivery } from "../scripts/lib/postmark-api/model";
 import { configureEmail, createTenant, VALID_SETTINGS } from "./helpers";
 
-export interface StandInWebhook {
-  ID: number;
-  Url: string;
-  MessageStream: string;
-  HttpAuth: { Username: string; Password: string } | null;
-  Triggers: Record<string, { Enabled: boolean }>;
-}
-
-export interface WebhookDelivery {
-  url: string;
-  username: string | null;
-  password: string | null;
-  body: string;
-  delivered: boolean;
-}
+// The stand-in's own shapes (types only: nothing of the Node stand-in is bundled into workerd).
+export type { StandInWebhook, WebhookDelivery } from "../scripts/lib/postmark-api/model";
 
 export async function standIn<T = unknown>(path: string, body?: unknown): Promise<T> {
   const res = await fetch(inject("postmark").url + path, {
