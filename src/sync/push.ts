@@ -9,6 +9,7 @@ import {
   type PushState,
   pushOutcomeStatement,
 } from "../db/postmark-pushes";
+import { logError } from "../http/errors";
 import {
   MAX_SUPPRESSIONS_PER_CALL,
   PostmarkRefused,
@@ -170,9 +171,7 @@ export async function drainPushes(env: Env, now = new Date()): Promise<{ attempt
     } catch (err) {
       // One tenant's trouble (a key sealed under a dropped ENCRYPTION_KEY, D1 failing) must not stop the
       // others; its pushes stay claimed until the lease ends and are tried again then.
-      console.error(
-        `push of ${group.length} suppression changes failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
-      );
+      logError(`push of ${group.length} suppression changes failed`, err);
     }
   });
   return { attempted: claimed.length };
