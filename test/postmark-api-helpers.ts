@@ -34,6 +34,10 @@ export interface Fault {
 }
 export const injectFault = (fault: Fault) => standIn("/__standin/faults", fault);
 
+/** The API requests that presented `token`, as "METHOD /path", oldest first. */
+export const standInRequests = (token: string) =>
+  standIn<string[]>(`/__standin/requests?token=${encodeURIComponent(token)}`);
+
 export const standInState = (token: string) =>
   standIn<{
     server: { ID: number; Name: string };

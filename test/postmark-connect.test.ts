@@ -1,6 +1,9 @@
 // Connecting to Postmark through its API: the token checked on save, GET /v1/email/postmark, installing and
 // removing the webhook, rotation reaching Postmark. Against the local stand-in, a real HTTP server.
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, inject, it, type MockInstance, vi } from "vitest";
+import worker from "../src/index";
 import { call, configureEmail, createTenant, expectError, type TestTenant, VALID_SETTINGS } from "./helpers";
 import {
   connectedTenant,
@@ -8,6 +11,7 @@ import {
   newPostmarkServer,
   replayDeliveries,
   standIn,
+  standInRequests,
   standInState,
   webhookDeliveries,
 } from "./postmark-api-helpers";
@@ -419,13 +423,28 @@ describe("tenant isolation", () => {
     const b = await connectedTenant();
     await install(a.tenant);
     const aBefore = await standInState(a.postmark.token);
+    const aRequests = await standInRequests(a.postmark.token);
 
+    // Everything tenant B's token can make the Worker do with Postmark.
+    const asB = (path: string, init: { method?: string; json?: unknown } = {}) =>
+      call(path, { ...init, token: b.tenant.token });
     await install(b.tenant);
     await uninstall(b.tenant);
     await install(b.tenant);
-    await call("/v1/email/webhook/rotate", { method: "POST", token: b.tenant.token });
+    await asB("/v1/email/webhook/rotate", { method: "POST" });
+    await asB("/v1/email/postmark");
+    await asB("/v1/suppressions/import", { method: "POST", json: {} });
+    await asB("/v1/suppressions", { method: "POST", json: { emails: ["isolated@example.com"] } });
+    await asB("/v1/suppressions/isolated%40example.com", { method: "DELETE" });
+    await put(b.tenant, { ...VALID_SETTINGS, apiKey: b.postmark.token });
+    await worker.scheduled(createScheduledController(), env); // retries whatever of B's is still due
 
+    // A's token was never presented again, and A's server is as it was.
+    expect(await standInRequests(a.postmark.token)).toEqual(aRequests);
     expect(await standInState(a.postmark.token)).toEqual(aBefore);
+    const bRequests = await standInRequests(b.postmark.token);
+    expect(bRequests).toEqual(expect.arrayContaining(["GET /server", "POST /webhooks"]));
+    expect(bRequests.some((r) => r.includes("/suppressions"))).toBe(true);
     const bState = await standInState(b.postmark.token);
     expect(bState.webhooks.map((w) => w.Url)).toEqual([(await getWebhook(b.tenant)).url]);
     expect((await connection(b.tenant)).server).toEqual({ id: b.postmark.id, name: b.postmark.name });

@@ -70,6 +70,8 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
   const applyDelayMs = options.applyDelayMs ?? 1000;
   const servers = new Map<string, StandInServer>();
   const deliveries = new Map<string, WebhookDelivery[]>();
+  /** Every API request, by the token it presented ("METHOD /path"), so tests see whose token went where. */
+  const requests = new Map<string, string[]>();
   const applyTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let faults: Fault[] = [];
   let nextServerId = 1;
@@ -296,6 +298,8 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
           pending: server.pending,
         };
       }
+      case "GET /__standin/requests":
+        return requests.get(String(token ?? "")) ?? [];
       case "GET /__standin/deliveries":
         return deliveries.get(serverFor(token).token) ?? [];
       case "POST /__standin/bounce": {
@@ -327,6 +331,7 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
         applyTimers.clear();
         servers.clear();
         deliveries.clear();
+        requests.clear();
         faults = [];
         for (const init of options.servers ?? []) addServer(init);
         return { ok: true };
@@ -364,6 +369,12 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
       return send(res, 200, answer);
     }
 
+    const presented = req.headers["x-postmark-server-token"] ?? req.headers["x-postmark-account-token"];
+    if (typeof presented === "string") {
+      const seen = requests.get(presented) ?? [];
+      seen.push(`${req.method} ${url.pathname}`);
+      requests.set(presented, seen);
+    }
     const fault = takeFault(req, url);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.status) {
