@@ -1,15 +1,46 @@
 /// <reference path="./test/provided-context.d.ts" />
 import path from "node:path";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, type D1Migration, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 // Fixed, test-only secrets (never used anywhere else).
-export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
-export const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
+const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // base64 of 32 ASCII bytes
 // Test-only: lowers the SMTP deadline (15 s in production) so each stalling server costs 3 s, not 15.
 const TEST_SMTP_DEADLINE_MS = 3000;
 // Test-only: lowers the Postmark API call bound (5 s in production) so each timeout test costs 1.5 s.
 const TEST_POSTMARK_TIMEOUT_MS = 1500;
+
+/**
+ * The Worker under test in workerd (vitest-pool-workers), shared with vitest.mta.config.ts: the test secrets and
+ * migrations, `bindings` on top, and outbound TLS that trusts `caCert` (the test servers' certificate) besides
+ * the usual CAs, and still refuses any other.
+ */
+type WorkersPoolOptions = Exclude<Parameters<typeof cloudflareTest>[0], (...args: never[]) => unknown>;
+
+export function workerUnderTest(
+  caCert: string,
+  migrations: D1Migration[],
+  bindings: Record<string, string>,
+  miniflare: { d1Databases?: string[] } = {},
+): WorkersPoolOptions {
+  return {
+    main: "./src/index.ts",
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      ...miniflare,
+      bindings: {
+        TEST_MIGRATIONS: migrations,
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...bindings,
+      },
+      outboundService: {
+        network: { allow: ["public", "private"], tlsOptions: { trustBrowserCas: true, trustedCertificates: [caCert] } },
+      },
+    },
+  };
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -17,16 +48,11 @@ export default defineConfig(async () => {
     plugins: [
       // A function, so it runs after the globalSetup has started the SMTP servers (and made their certificate)
       // and the Postmark API stand-in.
-      cloudflareTest(({ inject }) => ({
-        main: "./src/index.ts",
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          // An empty database for the test that applies the migrations in steps (test/change-feed-cursor.test.ts).
-          d1Databases: ["MIGRATION_STEPS_DB"],
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-            ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      cloudflareTest(({ inject }) =>
+        workerUnderTest(
+          inject("smtp").caCert,
+          migrations,
+          {
             ALLOWED_ORIGINS: "https://dashboard.example",
             TEST_SMTP_DEADLINE_MS: String(TEST_SMTP_DEADLINE_MS),
             // The test SMTP servers listen on 127.0.0.1 on random ports (test/smtp-destination.test.ts checks the default).
@@ -34,15 +60,10 @@ export default defineConfig(async () => {
             POSTMARK_API_URL: inject("postmark").url,
             TEST_POSTMARK_TIMEOUT_MS: String(TEST_POSTMARK_TIMEOUT_MS),
           },
-          // workerd trusts the test servers' certificate for STARTTLS (and still refuses any other).
-          outboundService: {
-            network: {
-              allow: ["public", "private"],
-              tlsOptions: { trustBrowserCas: true, trustedCertificates: [inject("smtp").caCert] },
-            },
-          },
-        },
-      })),
+          // An empty database for the test that applies the migrations in steps (test/change-feed-cursor.test.ts).
+          { d1Databases: ["MIGRATION_STEPS_DB"] },
+        ),
+      ),
     ],
     test: {
       include: ["test/**/*.test.ts"],

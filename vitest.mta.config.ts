@@ -4,32 +4,16 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY } from "./vitest.config";
+import { workerUnderTest } from "./vitest.config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [
-      cloudflareTest(({ inject }) => ({
-        main: "./src/index.ts",
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-            ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-            // Postfix listens on loopback ports: let the host/port policy allow them.
-            SMTP_ALLOW_PRIVATE_HOSTS: "true",
-          },
-          // workerd trusts Postfix's generated certificate for STARTTLS (and still refuses any other).
-          outboundService: {
-            network: {
-              allow: ["public", "private"],
-              tlsOptions: { trustBrowserCas: true, trustedCertificates: [inject("mta").caCert] },
-            },
-          },
-        },
-      })),
+      cloudflareTest(({ inject }) =>
+        // Postfix listens on loopback ports: let the host/port policy allow them. workerd trusts its certificate.
+        workerUnderTest(inject("mta").caCert, migrations, { SMTP_ALLOW_PRIVATE_HOSTS: "true" }),
+      ),
     ],
     test: {
       include: ["test/mta/**/*.test.ts"],
