@@ -72,6 +72,9 @@ export function browserSession() {
   return {
     async open(): Promise<Page> {
       const page = await browser!.context.newPage();
+      // wrangler dev's local asset serving was seen to hold one module request for 29.4 s (after workerd logged
+      // "Broken pipe" on a connection of the page closed before); Playwright's 30 s default left no margin.
+      page.setDefaultNavigationTimeout(45_000);
       const problems: string[] = [];
       page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
       page.on("console", (msg) => {
