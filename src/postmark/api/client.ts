@@ -171,10 +171,14 @@ export async function openSuppressionDump(
   env: ClientEnv,
   serverToken: string,
   stream: string,
+  /** Ends the transfer (the reader then gets PostmarkUnavailable): the caller's deadline, or its client gone. */
+  stop?: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
   const auth: Auth = { header: "X-Postmark-Server-Token", token: serverToken };
   const ms = timeoutMs(env);
   const abort = new AbortController();
+  if (stop?.aborted) abort.abort();
+  stop?.addEventListener("abort", () => abort.abort(), { once: true });
   let timer = setTimeout(() => abort.abort(), ms);
   const stalled = () => new PostmarkUnavailable(`no answer within ${ms / 1000} s`);
   let res: Response;
