@@ -76,7 +76,24 @@ describe("postmarkApi", () => {
     const err = (await postmarkApi(env, token)
       .getServer()
       .catch((e: unknown) => e)) as PostmarkRefused;
-    expect(err.message).toBe("Token [token] is odd");
+    expect(err.message).toBe("Token [redacted] is odd");
+  });
+
+  it("keeps the token out in any case, and any long run of it", async () => {
+    const { token } = await newPostmarkServer();
+    const variants = [token.toUpperCase(), token.slice(0, -1), `${token.slice(0, 12)}-and-${token.slice(-12)}`];
+    await injectFault({ token, status: 422, errorCode: 300, message: `Tokens: ${variants.join(" / ")}`, times: 1 });
+    const err = (await postmarkApi(env, token)
+      .getServer()
+      .catch((e: unknown) => e)) as PostmarkRefused;
+    expect(err.message).toBe("Tokens: [redacted] / [redacted] / [redacted]-and[redacted]");
+  });
+
+  it("takes Postmark's names as one short line of text", async () => {
+    const { token } = await newPostmarkServer(`Evil\u202E\u0000name ${"x".repeat(2 * 1024 * 1024)}`);
+    const server = await postmarkApi(env, token).getServer();
+    expect(server.Name.length).toBeLessThanOrEqual(100);
+    expect(server.Name).toMatch(/^Evil {1,2}name x+\.\.\.$/);
   });
 
   it("turns a 500, a timeout and a closed port into PostmarkUnavailable", async () => {

@@ -469,9 +469,15 @@ describe("the Postmark token stays secret", () => {
     await record(await call("/v1/email/settings", { token: tenant.token }));
     await record(await install(tenant));
     await record(await call("/v1/email/postmark", { token: tenant.token }));
-    await injectFault({ token, status: 422, errorCode: 99, message: `Refused ${token}` });
+    await injectFault({ token, status: 422, errorCode: 99, message: `Refused ${token.toUpperCase()}` });
     await record(await install(tenant));
-    await injectFault({ token, status: 401, errorCode: 10, message: `Token ${token} is not valid`, times: 3 });
+    await injectFault({
+      token,
+      status: 401,
+      errorCode: 10,
+      message: `Token ${token.slice(0, -1)} is not valid`,
+      times: 3,
+    });
     await record(await call("/v1/email/postmark", { token: tenant.token }));
     await record(await call("/v1/email/settings", { token: tenant.token }));
     await injectFault({ token, status: 500, message: `Failure for ${token}`, times: 3 });
@@ -479,8 +485,8 @@ describe("the Postmark token stays secret", () => {
     await record(await uninstall(tenant));
     await record(await put(tenant, { ...VALID_SETTINGS, apiKey: token }));
 
-    expect(texts.some((t) => t.includes("[token]"))).toBe(true); // Postmark's message came through, redacted
-    for (const text of texts) expect(text).not.toContain(token);
+    expect(texts.some((t) => t.includes("[redacted]"))).toBe(true); // Postmark's message came through, redacted
+    for (const text of texts) expect(text.toLowerCase()).not.toContain(token.toLowerCase().slice(0, 8));
     const logged = spies.flatMap((s) => s.mock.calls.map((args) => args.map(String).join(" ")));
     for (const line of logged) expect(line).not.toContain(token);
   });

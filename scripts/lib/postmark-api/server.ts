@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { bounceBody, bounceTestingType, bounceType } from "./bounce-testing.ts";
+import { type HostileDump, type HostileDumpReport, serveHostileDump } from "./hostile-dump.ts";
 import {
   DEFAULT_STREAMS,
   ErrorCodes,
@@ -74,6 +75,9 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
   const requests = new Map<string, string[]>();
   const applyTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let faults: Fault[] = [];
+  /** Test-only hostile dumps, armed by token, and what each served. */
+  const hostileDumps = new Map<string, HostileDump>();
+  const hostileReports = new Map<string, HostileDumpReport>();
   let nextServerId = 1;
 
   const post = (server: StandInServer, stream: string, recordType: "Bounce" | "SubscriptionChange", body: string) =>
@@ -286,6 +290,11 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
           remaining: (body.times as number | undefined) ?? 1,
         });
         return { ok: true };
+      case "POST /__standin/hostile-dump":
+        hostileDumps.set(token as string, { kind: body.kind as HostileDump["kind"], everyMs: body.everyMs as number });
+        return { ok: true };
+      case "GET /__standin/hostile-dump":
+        return hostileReports.get(token as string) ?? null;
       case "POST /__standin/flush":
         await flush(token as string | undefined);
         return { ok: true };
@@ -333,6 +342,8 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
         deliveries.clear();
         requests.clear();
         faults = [];
+        hostileDumps.clear();
+        hostileReports.clear();
         for (const init of options.servers ?? []) addServer(init);
         return { ok: true };
     }
@@ -374,6 +385,13 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
       const seen = requests.get(presented) ?? [];
       seen.push(`${req.method} ${url.pathname}`);
       requests.set(presented, seen);
+    }
+    const hostile = typeof presented === "string" ? hostileDumps.get(presented) : undefined;
+    if (hostile && req.method === "GET" && url.pathname.endsWith("/suppressions/dump")) {
+      hostileDumps.delete(presented as string);
+      const report = { served: 0, closed: false };
+      hostileReports.set(presented as string, report);
+      return serveHostileDump(res, hostile, report);
     }
     const fault = takeFault(req, url);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
