@@ -80,6 +80,7 @@ export async function report(tenant: TestTenant, query = "from=2026-01-01&to=202
     total: number;
     byType: Record<string, number>;
     byDay: { date: string; count: number }[];
+    bySource: { recipient: number; sender: number };
     spamComplaints: number;
     suppressed: number;
   }>();

@@ -1,9 +1,12 @@
 // SQL for the bounce report.
+import { isSenderCaused } from "../postmark/classify";
 
 export interface BounceReport {
   total: number;
   byType: Record<string, number>;
   byDay: { date: string; count: number }[];
+  /** Bounces the recipient caused, and those the sender did (postmark/classify.ts: never suppressing). */
+  bySource: { recipient: number; sender: number };
   spamComplaints: number;
   suppressed: number;
 }
@@ -30,7 +33,14 @@ export async function bounceReport(
       )
       .bind(tenantId, stream),
   ]);
-  const report: BounceReport = { total: 0, byType: {}, byDay: [], spamComplaints: 0, suppressed: 0 };
+  const report: BounceReport = {
+    total: 0,
+    byType: {},
+    byDay: [],
+    bySource: { recipient: 0, sender: 0 },
+    spamComplaints: 0,
+    suppressed: 0,
+  };
   const perDay = new Map<string, number>();
   for (const row of events!.results as { day: string; kind: string; type: string; n: number }[]) {
     if (row.kind === "spam_complaint") {
@@ -39,6 +49,7 @@ export async function bounceReport(
     }
     report.total += row.n;
     report.byType[row.type] = (report.byType[row.type] ?? 0) + row.n;
+    report.bySource[isSenderCaused(row.type) ? "sender" : "recipient"] += row.n;
     perDay.set(row.day, (perDay.get(row.day) ?? 0) + row.n);
   }
   for (

@@ -351,6 +351,12 @@ export const reportsApi = {
           total: v.number(),
           byType: v.record(v.string(), v.number()),
           byDay: v.array(v.strictObject({ date: v.string(), count: v.number() })),
+          bySource: v.pipe(
+            v.strictObject({ recipient: v.number(), sender: v.number() }),
+            v.description(
+              "bounces the recipient caused, and those the sender caused (Blocked, DMARCPolicy, SMTPApiError, TemplateRenderingFailed: never suppressing)",
+            ),
+          ),
           spamComplaints: v.number(),
           suppressed: v.number(),
         }),

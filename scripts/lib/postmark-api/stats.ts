@@ -18,10 +18,10 @@ const EASTERN = new Intl.DateTimeFormat("en-CA", {
 export const postmarkDay = (at: Date): string => EASTERN.format(at);
 
 function dayCounts(stats: StandInStats, stream: string, day: string): DayCounts {
-  let days = stats.get(stream);
-  if (!days) stats.set(stream, (days = new Map()));
-  let counts = days.get(day);
-  if (!counts) days.set(day, (counts = { sent: 0, bounces: {}, spamComplaints: 0 }));
+  const days = stats.get(stream) ?? new Map<string, DayCounts>();
+  stats.set(stream, days);
+  const counts = days.get(day) ?? { sent: 0, bounces: {}, spamComplaints: 0 };
+  days.set(day, counts);
   return counts;
 }
 
@@ -104,18 +104,18 @@ export function statsRoute(server: StandInServer, what: string, query: URLSearch
       };
     }
     case "sends":
-      return { Days: days.map(([Date, c]) => ({ Date, Sent: c.sent })), Sent: total((c) => c.sent) };
+      return { Days: days.map(([date, c]) => ({ Date: date, Sent: c.sent })), Sent: total((c) => c.sent) };
     case "bounces": {
       const totals: Record<string, number> = {};
-      const perDay = days.map(([Date, c]) => {
+      const perDay = days.map(([date, c]) => {
         for (const [type, n] of Object.entries(c.bounces)) totals[type] = (totals[type] ?? 0) + n;
-        return { Date, ...c.bounces };
+        return { Date: date, ...c.bounces };
       });
       return { Days: perDay, ...totals };
     }
     case "spam":
       return {
-        Days: days.map(([Date, c]) => ({ Date, SpamComplaint: c.spamComplaints })),
+        Days: days.map(([date, c]) => ({ Date: date, SpamComplaint: c.spamComplaints })),
         SpamComplaint: total((c) => c.spamComplaints),
       };
   }
