@@ -12,6 +12,7 @@ const REASON_LABELS: Record<SuppressionReason, string> = {
   spam_complaint: "Spam complaint",
   unsubscribe: "Unsubscribed",
   manual: "Added manually",
+  soft_bounce: "Repeated soft bounces",
 };
 
 /** A labelled input with a hint and an error line the script fills from the API's `fields`. */
