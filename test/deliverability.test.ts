@@ -441,3 +441,31 @@ interface NotificationsView {
   endpoint: { url: string } | null;
   deliveries: Delivery[];
 }
+
+describe("the report's rates against what Postmark sent", () => {
+  it("gives each day and the range sent, bounce rate and complaint rate; null with the reason when Postmark cannot be asked", async () => {
+    const tenant = await guardedTenant();
+    await standIn("/__standin/stats", { token: tenant.postmark.token, date: "2026-03-02", sent: 200 });
+    await standIn("/__standin/stats", { token: tenant.postmark.token, date: "2026-03-03", sent: 300 });
+    await deliver(tenant, fx.bounce(4001, "a@example.com", "2026-03-02T10:00:00Z", "HardBounce", true));
+    await deliver(tenant, fx.bounce(4002, "b@example.com", "2026-03-02T11:00:00Z", "Blocked", true));
+    await deliver(tenant, fx.spamComplaint.replace("2026-03-05T17:00:00.1234567Z", "2026-03-03T17:00:00Z"));
+
+    const counts = await report(tenant, "from=2026-03-01&to=2026-03-03");
+    expect(counts.byDay).toEqual([
+      { date: "2026-03-01", count: 0, complaints: 0, sent: 0, bounceRate: null, complaintRate: null },
+      { date: "2026-03-02", count: 2, complaints: 0, sent: 200, bounceRate: 1, complaintRate: 0 },
+      { date: "2026-03-03", count: 0, complaints: 1, sent: 300, bounceRate: 0, complaintRate: 0.333 },
+    ]);
+    expect(counts).toMatchObject({ sent: 500, bounceRate: 0.4, complaintRate: 0.2, ratesReason: null });
+
+    await injectFault({ token: tenant.postmark.token, path: "/stats", status: 503 });
+    const outage = await report(tenant, "from=2026-03-02&to=2026-03-03");
+    expect(outage).toMatchObject({ total: 2, sent: null, bounceRate: null, complaintRate: null });
+    expect(outage.ratesReason).toContain("Postmark could not be asked");
+    expect(outage.byDay[0]).toMatchObject({ count: 2, sent: null, bounceRate: null });
+
+    const unconfigured = await report(await createTenant());
+    expect(unconfigured).toMatchObject({ sent: null, ratesReason: expect.stringContaining("not set up") });
+  });
+});

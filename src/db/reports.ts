@@ -4,7 +4,8 @@ import { isSenderCaused } from "../postmark/classify";
 export interface BounceReport {
   total: number;
   byType: Record<string, number>;
-  byDay: { date: string; count: number }[];
+  /** count: bounces; complaints: spam complaints (for the day's complaint rate). */
+  byDay: { date: string; count: number; complaints: number }[];
   /** Bounces the recipient caused, and those the sender did (postmark/classify.ts: never suppressing). */
   bySource: { recipient: number; sender: number };
   spamComplaints: number;
@@ -42,9 +43,11 @@ export async function bounceReport(
     suppressed: 0,
   };
   const perDay = new Map<string, number>();
+  const complaintsPerDay = new Map<string, number>();
   for (const row of events!.results as { day: string; kind: string; type: string; n: number }[]) {
     if (row.kind === "spam_complaint") {
       report.spamComplaints += row.n;
+      complaintsPerDay.set(row.day, (complaintsPerDay.get(row.day) ?? 0) + row.n);
       continue;
     }
     report.total += row.n;
@@ -58,7 +61,7 @@ export async function bounceReport(
     day.setUTCDate(day.getUTCDate() + 1)
   ) {
     const date = day.toISOString().slice(0, 10);
-    report.byDay.push({ date, count: perDay.get(date) ?? 0 });
+    report.byDay.push({ date, count: perDay.get(date) ?? 0, complaints: complaintsPerDay.get(date) ?? 0 });
   }
   report.suppressed = (current!.results[0] as { n: number } | undefined)?.n ?? 0;
   return report;

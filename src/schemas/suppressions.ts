@@ -350,7 +350,23 @@ export const reportsApi = {
           to: v.string(),
           total: v.number(),
           byType: v.record(v.string(), v.number()),
-          byDay: v.array(v.strictObject({ date: v.string(), count: v.number() })),
+          byDay: v.array(
+            v.strictObject({
+              date: v.string(),
+              count: v.number(),
+              complaints: v.number(),
+              sent: v.pipe(v.nullable(v.number()), v.description("what Postmark sent that day (its US Eastern day)")),
+              bounceRate: v.pipe(v.nullable(v.number()), v.description("percent of sent")),
+              complaintRate: v.pipe(v.nullable(v.number()), v.description("percent of sent")),
+            }),
+          ),
+          sent: v.pipe(v.nullable(v.number()), v.description("what Postmark sent in the range; null: see ratesReason")),
+          bounceRate: v.pipe(v.nullable(v.number()), v.description("bounces in percent of sent")),
+          complaintRate: v.pipe(v.nullable(v.number()), v.description("spam complaints in percent of sent")),
+          ratesReason: v.pipe(
+            v.nullable(v.string()),
+            v.description("why there are no rates (no settings, Postmark not asked); null when there are"),
+          ),
           bySource: v.pipe(
             v.strictObject({ recipient: v.number(), sender: v.number() }),
             v.description(

@@ -72,9 +72,9 @@ export interface SuppressionResult {
   Message: string | null;
 }
 
-/** Which of Postmark's stats: one stream, days YYYY-MM-DD of Postmark's time zone (US Eastern), inclusive. */
+/** Which of Postmark's stats: one stream (null: all), days YYYY-MM-DD of Postmark's time zone (US Eastern), inclusive. */
 export interface StatsQuery {
-  stream: string;
+  stream: string | null;
   from: string;
   to: string;
 }
@@ -255,7 +255,7 @@ export async function openSuppressionDump(
 
 const segment = (value: string | number) => encodeURIComponent(String(value));
 const statsQuery = (q: StatsQuery) =>
-  `?messagestream=${segment(q.stream)}&fromdate=${segment(q.from)}&todate=${segment(q.to)}`;
+  `?${q.stream === null ? "" : `messagestream=${segment(q.stream)}&`}fromdate=${segment(q.from)}&todate=${segment(q.to)}`;
 const suppressionsBody = (emails: string[]) => {
   if (emails.length > MAX_SUPPRESSIONS_PER_CALL) {
     throw new RangeError(`at most ${MAX_SUPPRESSIONS_PER_CALL} addresses per Postmark suppression call`);
