@@ -76,12 +76,15 @@ export const DeliverabilityView = () => (
         <Field id="policy-windowDays" label="Window (days)" type="number" inputmode="numeric" />
         <Field id="policy-minimumSent" label="Minimum sent for a verdict" type="number" inputmode="numeric" />
       </div>
-      <div class="choice">
-        <input type="checkbox" id="policy-softBounces" name="softBounces" />
-        <label for="policy-softBounces">Suppress an address after repeated soft bounces</label>
-      </div>
+      <fieldset class="choices">
+        <legend>Soft bounces</legend>
+        <div class="choice">
+          <input type="checkbox" id="policy-softBounces" name="softBounces" />
+          <label for="policy-softBounces">Suppress an address after repeated soft bounces</label>
+        </div>
+      </fieldset>
       <div class="field-row">
-        <Field id="policy-softCount" label="Soft bounces" type="number" inputmode="numeric" />
+        <Field id="policy-softCount" label="How many soft bounces" type="number" inputmode="numeric" />
         <Field id="policy-softDays" label="Within (days)" type="number" inputmode="numeric" />
       </div>
       <button type="submit">Save policy</button>
