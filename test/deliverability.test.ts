@@ -418,6 +418,21 @@ describe("notifications to the platform", () => {
       await call("/v1/notifications/test", { method: "POST", token: tenant.token })
     ).json<Delivery>();
     expect(failing).toMatchObject({ state: "pending", lastStatus: 500 });
+    // At most 10 test events a minute (one request each to a host the tenant chose).
+    await env.DB.prepare("UPDATE notification_outbox SET state = 'delivered' WHERE tenant_id = ?1 AND id != ?2")
+      .bind(tenant.id, failing.id)
+      .run();
+    await env.DB.prepare(
+      `INSERT INTO notification_outbox (id, tenant_id, type, data, occurred_at, state, created_at)
+       SELECT 'msg_test_filler_' || value, ?1, 'test', '{}', ?2, 'delivered', ?2 FROM json_each('[1,2,3,4,5,6,7]')`,
+    )
+      .bind(tenant.id, new Date().toISOString())
+      .run();
+    await expectError(
+      await call("/v1/notifications/test", { method: "POST", token: tenant.token }),
+      429,
+      "rate_limited",
+    );
     expect((await call("/v1/notifications/endpoint", { method: "DELETE", token: tenant.token })).status).toBe(204);
     const after = await (await call("/v1/notifications", { token: tenant.token })).json<NotificationsView>();
     expect(after.endpoint).toBeNull();

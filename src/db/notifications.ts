@@ -120,18 +120,28 @@ const toNotification = (r: NotificationRow): Notification => ({
   lastError: r.last_error,
 });
 
-/** Adds a notification to the outbox, due now. */
-export async function enqueueNotification(
+/** At most this many test notifications a tenant may send a minute (each is a request to its endpoint). */
+export const TEST_NOTIFICATIONS_PER_MINUTE = 10;
+
+/**
+ * Adds a test notification to the outbox, due now, unless the tenant sent TEST_NOTIFICATIONS_PER_MINUTE in the
+ * last minute (one statement, so parallel requests cannot both slip under it). Returns whether it was added.
+ */
+export async function enqueueTestNotification(
   db: D1Database,
-  n: { id: string; tenantId: string; type: string; data: unknown; occurredAt: string },
-): Promise<void> {
-  await db
+  n: { id: string; tenantId: string; data: unknown; at: Date },
+): Promise<boolean> {
+  const at = n.at.toISOString();
+  const minuteAgo = new Date(n.at.getTime() - 60_000).toISOString();
+  const result = await db
     .prepare(
       `INSERT INTO notification_outbox (id, tenant_id, type, data, occurred_at, state, created_at, next_attempt_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?5, ?5)`,
+       SELECT ?1, ?2, 'test', ?3, ?4, 'pending', ?4, ?4
+       WHERE (SELECT count(*) FROM notification_outbox WHERE tenant_id = ?2 AND type = 'test' AND created_at > ?5) < ?6`,
     )
-    .bind(n.id, n.tenantId, n.type, JSON.stringify(n.data), n.occurredAt)
+    .bind(n.id, n.tenantId, JSON.stringify(n.data), at, minuteAgo, TEST_NOTIFICATIONS_PER_MINUTE)
     .run();
+  return result.meta.changes > 0;
 }
 
 /**

@@ -3,13 +3,14 @@ import { Hono } from "hono";
 import { newSigningSecret } from "../crypto/webhook-signature";
 import {
   deleteEndpoint,
-  enqueueNotification,
+  enqueueTestNotification,
   getEndpoint,
   getNotification,
   type Notification,
   type NotificationEndpoint,
   recentNotifications,
   saveEndpoint,
+  TEST_NOTIFICATIONS_PER_MINUTE,
 } from "../db/notifications";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, validationFailed } from "../http/errors";
@@ -87,14 +88,14 @@ register(notificationRoutes, api.test, async (c) => {
   const tenantId = c.get("tenantId");
   if (!(await getEndpoint(c.env.DB, tenantId))) throw noEndpoint();
   const id = `msg_test_${crypto.randomUUID()}`;
-  const at = new Date().toISOString();
-  await enqueueNotification(c.env.DB, {
-    id,
-    tenantId,
-    type: "test",
-    data: { message: "A test notification from the Postmark edge." },
-    occurredAt: at,
-  });
+  const data = { message: "A test notification from the Postmark edge." };
+  if (!(await enqueueTestNotification(c.env.DB, { id, tenantId, data, at: new Date() }))) {
+    throw new ApiError(
+      429,
+      "rate_limited",
+      `At most ${TEST_NOTIFICATIONS_PER_MINUTE} test notifications a minute can be sent: wait a minute and try again.`,
+    );
+  }
   await deliverNow(c.env, tenantId, id);
   const delivery = await getNotification(c.env.DB, tenantId, id);
   return c.json(deliveryView(delivery!));

@@ -89,6 +89,7 @@ export const notificationsApi = {
     responses: {
       200: { description: "The test notification's delivery after the first attempt", body: Delivery },
       404: "`not_configured`: no endpoint is set",
+      429: "`rate_limited`: more than 10 test notifications in a minute",
     },
   }),
 };
