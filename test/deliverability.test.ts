@@ -3,7 +3,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import { DEFAULT_POLICY } from "../src/deliverability/policy";
 import worker from "../src/index";
 import { endpointUrlProblem } from "../src/notifications/endpoint-url";
@@ -379,6 +379,7 @@ describe("notifications to the platform", () => {
   });
 
   it("a test event: delivered and verifiable; a redirect is not followed and is retried; retries give up; DELETE stops them", async () => {
+    const logs = (["log", "info", "warn", "error", "debug"] as const).map((m) => vi.spyOn(console, m));
     const tenant = await createTenant();
     const good = await setEndpoint(tenant);
     const test = await call("/v1/notifications/test", { method: "POST", token: tenant.token });
@@ -440,6 +441,10 @@ describe("notifications to the platform", () => {
       state: "failed",
       lastError: "The endpoint was removed.",
     });
+    // The signing secret appeared in no log line.
+    const logged = JSON.stringify(logs.flatMap((spy) => spy.mock.calls));
+    for (const spy of logs) spy.mockRestore();
+    expect(logged).not.toContain(good.secret.slice(6));
   });
 });
 

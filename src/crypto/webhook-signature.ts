@@ -3,11 +3,19 @@
 // `standardwebhooks` package in the Worker (a few lines against its base64 and SHA-256 code in the bundle);
 // the tests verify every delivery with that package, so both must agree.
 import { base64ToBytes, bytesToBase64, randomBytes, utf8Bytes } from "./encoding";
+import type { Keyring, SealedSecret } from "./secret-box";
 
 const PREFIX = "whsec_";
 
 /** A new signing secret, shown to the tenant once. */
 export const newSigningSecret = (): string => PREFIX + bytesToBase64(randomBytes(24));
+
+/** Sealed for this tenant and this use: a sealed secret cannot be moved into another tenant's row or column. */
+const sealContext = (tenantId: string) => `notification-secret:${tenantId}`;
+export const sealSigningSecret = (keyring: Keyring, tenantId: string, secret: string): Promise<SealedSecret> =>
+  keyring.seal(secret, sealContext(tenantId));
+export const openSigningSecret = (keyring: Keyring, tenantId: string, sealed: SealedSecret): Promise<string> =>
+  keyring.open(sealed, sealContext(tenantId));
 
 /** The `webhook-signature` header value for one delivery attempt. */
 export async function webhookSignature(secret: string, id: string, timestamp: number, body: string): Promise<string> {

@@ -2,7 +2,7 @@
 // backoff by the scheduled handler until a 2xx or the give-up. Never on the webhook path (rows are committed
 // there; delivery happens here), never following a redirect, never carrying the secret.
 import { loadConfig } from "../config";
-import { webhookSignature } from "../crypto/webhook-signature";
+import { openSigningSecret, webhookSignature } from "../crypto/webhook-signature";
 import {
   claimDueNotifications,
   getEndpoint,
@@ -93,7 +93,7 @@ async function send(env: Env, claimed: Notification[], now: Date): Promise<void>
     let found = endpoints.get(tenantId);
     if (!found) {
       found = getEndpoint(env.DB, tenantId).then(async (e) =>
-        e ? { url: e.url, secret: await config.keyring.open(e.secret, tenantId) } : null,
+        e ? { url: e.url, secret: await openSigningSecret(config.keyring, tenantId, e.secret) } : null,
       );
       endpoints.set(tenantId, found);
     }
@@ -116,7 +116,10 @@ async function send(env: Env, claimed: Notification[], now: Date): Promise<void>
         }
         await recordNotificationOutcome(env.DB, n, outcome);
       } catch (err) {
+        // E.g. the secret sealed under a key no longer configured: retried like a failed attempt, then given up.
         logError("notification delivery failed", err);
+        const why = { status: null, error: "the notification could not be sent from here (see the service's log)" };
+        await recordNotificationOutcome(env.DB, n, outcomeOf(n, why, now)).catch(() => {});
       }
     }
   };

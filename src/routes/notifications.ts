@@ -1,6 +1,6 @@
 // Notifications to the platform: the endpoint and its signing secret, recent deliveries, a test event.
 import { Hono } from "hono";
-import { newSigningSecret } from "../crypto/webhook-signature";
+import { newSigningSecret, sealSigningSecret } from "../crypto/webhook-signature";
 import {
   deleteEndpoint,
   enqueueTestNotification,
@@ -64,7 +64,13 @@ register(notificationRoutes, api.putEndpoint, async (c) => {
   const existing = await getEndpoint(c.env.DB, tenantId);
   const secret = existing ? null : newSigningSecret();
   const at = new Date().toISOString();
-  await saveEndpoint(c.env.DB, tenantId, url, secret ? await config.keyring.seal(secret, tenantId) : null, at);
+  await saveEndpoint(
+    c.env.DB,
+    tenantId,
+    url,
+    secret ? await sealSigningSecret(config.keyring, tenantId, secret) : null,
+    at,
+  );
   const view = endpointView({ url, createdAt: existing?.createdAt ?? at, updatedAt: at });
   return c.json(secret ? { ...view, secret } : view);
 });
@@ -75,7 +81,13 @@ register(notificationRoutes, api.rotate, async (c) => {
   if (!existing) throw noEndpoint();
   const secret = newSigningSecret();
   const at = new Date().toISOString();
-  await saveEndpoint(c.env.DB, tenantId, existing.url, await c.get("config").keyring.seal(secret, tenantId), at);
+  await saveEndpoint(
+    c.env.DB,
+    tenantId,
+    existing.url,
+    await sealSigningSecret(c.get("config").keyring, tenantId, secret),
+    at,
+  );
   return c.json({ ...endpointView({ ...existing, updatedAt: at }), secret });
 });
 
