@@ -75,13 +75,18 @@ export async function evaluateTenant(env: GuardEnv, tenantId: string, now = new 
   return { reading, stream: settings.messageStream, judged: true, evaluatedAt: at };
 }
 
-/** Tenants evaluated per scheduled run, and how many Postmark calls run at once. */
-const TENANTS_PER_RUN = 200;
+/**
+ * Tenants evaluated per scheduled run (a minute), and how many Postmark calls run at once. Each evaluation is
+ * one Postmark call and about five D1 queries: 50 keep a run well inside a Worker's 1,000 subrequests and D1
+ * queries per invocation, beside the pushes and notifications the same run sends. With more tenants than that,
+ * each is evaluated every (tenants / 50) minutes.
+ */
+const TENANTS_PER_RUN = 50;
 const CONCURRENT_CALLS = 4;
 
 /**
- * The scheduled handler's pass: every tenant with settings, least recently evaluated first, at most
- * TENANTS_PER_RUN a run (the rest on the next minutes). A tenant whose evaluation fails is logged and skipped.
+ * The scheduled handler's pass: tenants with settings, least recently evaluated first, at most TENANTS_PER_RUN a
+ * run (the rest on the next minutes). A tenant whose evaluation fails is logged and skipped.
  */
 export async function evaluateAllTenants(env: GuardEnv, now = new Date()): Promise<void> {
   const queue = await tenantsToEvaluate(env.DB, TENANTS_PER_RUN);

@@ -18,8 +18,8 @@ import { endpointUrlProblem } from "./endpoint-url";
 export const MAX_NOTIFICATION_ATTEMPTS = 10;
 /** Each attempt's bound: the endpoint must answer (headers) within it. */
 export const NOTIFICATION_TIMEOUT_MS = 5000;
-/** Notifications a scheduled run claims, and how many it sends at once. */
-const PER_RUN = 200;
+/** Notifications a scheduled run claims (each a request and a D1 write: within a run's limits beside the rest), and how many it sends at once. */
+const PER_RUN = 100;
 const CONCURRENT_SENDS = 4;
 
 /** A claimed notification's lease: retried after it if the run dies before recording an outcome. */
