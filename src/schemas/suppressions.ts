@@ -339,7 +339,8 @@ export const reportsApi = {
     method: "get",
     path: "/v1/reports/bounces",
     tag: "Reports",
-    summary: "Bounces by type and by day, spam complaints and the current number of suppressed addresses",
+    summary:
+      "Bounces by type, by day and by source, spam complaints, the current number of suppressed addresses, and what Postmark sent with the bounce and complaint rates (Postmark's US Eastern day D set against UTC day D)",
     auth: "tenant",
     query: BounceReportQuery,
     responses: {
