@@ -124,6 +124,16 @@ describe("deliverability state", () => {
     expect(now.reason).toContain("Bounce rate 12 % is at or above the critical threshold of 10 %");
     await runCron();
     expect((await received(endpoint.path)).filter((r) => r.body.includes("deliverability.changed"))).toHaveLength(1);
+
+    // More mail dilutes the bounces below the warning threshold: the next change is told, once.
+    await standIn("/__standin/stats", { token: tenant.postmark.token, date: todayInPostmarkTime(), sent: 2000 });
+    await runCron();
+    await runCron();
+    const later = (await verified(endpoint.path, endpoint.secret)).filter((n) => n.type === "deliverability.changed");
+    expect(later.map((n) => [n.data.previousState, n.data.state, n.data.bounceRate])).toEqual([
+      ["unknown", "critical", 12],
+      ["critical", "ok", 4],
+    ]);
   });
 
   it("says unknown below the minimum volume, and keeps the recorded state through a Postmark outage", async () => {
