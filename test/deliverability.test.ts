@@ -343,6 +343,8 @@ describe("notifications to the platform", () => {
       ["https://10.0.0.8/x", false, false],
       ["https://169.254.169.254/latest", false, false],
       ["https://[::1]/x", false, false],
+      ["https://[::ffff:127.0.0.1]/x", false, false],
+      ["https://0x7f.1/x", false, false],
       ["https://2130706433/x", false, false],
       ["https://metadata.internal/x", false, false],
       ["http://hooks.example.com/x", false, false],
@@ -497,5 +499,51 @@ describe("the report's rates against what Postmark sent", () => {
 
     const unconfigured = await report(await createTenant());
     expect(unconfigured).toMatchObject({ sent: null, ratesReason: expect.stringContaining("not set up") });
+  });
+});
+
+describe("hostile input on the new routes", () => {
+  it("answers 400 (never 500) and changes nothing, whatever the body", async () => {
+    const tenant = await createTenant();
+    const bodies = [
+      "{}",
+      "[]",
+      "null",
+      '"x"',
+      "42",
+      '{"thresholds":null,"softBounces":null}',
+      '{"thresholds":{"bounceRate":{"warning":"5","critical":10},"complaintRate":{"warning":0.1,"critical":0.3},"windowDays":7,"minimumSent":100},"softBounces":null}',
+      '{"thresholds":{"bounceRate":{"warning":5,"critical":1e400},"complaintRate":{"warning":0.1,"critical":0.3},"windowDays":7.5,"minimumSent":-1},"softBounces":{"count":3}}',
+      '{"url":null}',
+      '{"url":""}',
+      `{"url":"https://${"a".repeat(3000)}.example.com/"}`,
+
+      '{"url":"javascript:alert(1)"}',
+      '{"url":"https://hooks.example.com/x","extra":1}',
+    ];
+    for (const path of ["/v1/deliverability/policy", "/v1/notifications/endpoint"]) {
+      for (const body of bodies) {
+        const res = await call(path, {
+          method: "PUT",
+          token: tenant.token,
+          body,
+          headers: { "Content-Type": "application/json" },
+        });
+        expect([400, 415], `${path} ${body.slice(0, 80)}`).toContain(res.status);
+        await res.arrayBuffer();
+      }
+    }
+    expect(await (await call("/v1/notifications", { token: tenant.token })).json()).toEqual({
+      endpoint: null,
+      deliveries: [],
+    });
+    expect(
+      (await (await call("/v1/deliverability/policy", { token: tenant.token })).json<{ softBounces: unknown }>())
+        .softBounces,
+    ).toBeNull();
+    for (const path of ["/v1/deliverability", "/v1/notifications", "/v1/deliverability/policy"]) {
+      await expectError(await call(path), 401, "unauthorized");
+      await expectError(await call(path, { token: "not-a-token" }), 401, "unauthorized");
+    }
   });
 });
