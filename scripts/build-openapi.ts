@@ -4,7 +4,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
+import { deliverabilityApi } from "../src/schemas/deliverability.ts";
 import { emailSettingsApi } from "../src/schemas/email-settings.ts";
+import { notificationsApi } from "../src/schemas/notifications.ts";
 import { postmarkConnectionApi } from "../src/schemas/postmark-connection.ts";
 import { callbackUrlApi, webhookReceiverApi } from "../src/schemas/postmark-webhook.ts";
 import type { Auth, RouteDeclaration } from "../src/schemas/route.ts";
@@ -23,6 +25,8 @@ const declarations: RouteDeclaration[] = [
   webhookReceiverApi,
   suppressionsApi,
   reportsApi,
+  deliverabilityApi,
+  notificationsApi,
 ].flatMap((api) => Object.values(api));
 
 const errorSchema = {

@@ -10,7 +10,9 @@ import { dashboardRoutes } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError, MAX_BODY_BYTES, notFound, payloadTooLarge } from "./http/errors";
 import { callbackUrlRoutes } from "./routes/callback-url";
+import { deliverabilityRoutes } from "./routes/deliverability";
 import { emailSettingsRoutes } from "./routes/email-settings";
+import { notificationRoutes } from "./routes/notifications";
 import { postmarkConnectionRoutes } from "./routes/postmark-connection";
 import { postmarkWebhookRoutes } from "./routes/postmark-webhook";
 import { reportRoutes } from "./routes/reports";
@@ -26,7 +28,9 @@ const tenantApi = new Hono<AppEnv>()
   .route("/", callbackUrlRoutes)
   .route("/", postmarkConnectionRoutes)
   .route("/", suppressionRoutes)
-  .route("/", reportRoutes);
+  .route("/", reportRoutes)
+  .route("/", deliverabilityRoutes)
+  .route("/", notificationRoutes);
 
 export const app = new Hono<AppEnv>();
 

@@ -343,7 +343,8 @@ export const reportsApi = {
     method: "get",
     path: "/v1/reports/bounces",
     tag: "Reports",
-    summary: "Bounces by type and by day, spam complaints and the current number of suppressed addresses",
+    summary:
+      "Bounces by type, by day and by source, spam complaints, the current number of suppressed addresses, and what Postmark sent with the bounce and complaint rates (Postmark's US Eastern day D set against UTC day D)",
     auth: "tenant",
     query: BounceReportQuery,
     responses: {
@@ -354,7 +355,29 @@ export const reportsApi = {
           to: v.string(),
           total: v.number(),
           byType: v.record(v.string(), v.number()),
-          byDay: v.array(v.strictObject({ date: v.string(), count: v.number() })),
+          byDay: v.array(
+            v.strictObject({
+              date: v.string(),
+              count: v.number(),
+              complaints: v.number(),
+              sent: v.pipe(v.nullable(v.number()), v.description("what Postmark sent that day (its US Eastern day)")),
+              bounceRate: v.pipe(v.nullable(v.number()), v.description("percent of sent")),
+              complaintRate: v.pipe(v.nullable(v.number()), v.description("percent of sent")),
+            }),
+          ),
+          sent: v.pipe(v.nullable(v.number()), v.description("what Postmark sent in the range; null: see ratesReason")),
+          bounceRate: v.pipe(v.nullable(v.number()), v.description("bounces in percent of sent")),
+          complaintRate: v.pipe(v.nullable(v.number()), v.description("spam complaints in percent of sent")),
+          ratesReason: v.pipe(
+            v.nullable(v.string()),
+            v.description("why there are no rates (no settings, Postmark not asked); null when there are"),
+          ),
+          bySource: v.pipe(
+            v.strictObject({ recipient: v.number(), sender: v.number() }),
+            v.description(
+              "bounces the recipient caused, and those the sender caused (Blocked, DMARCPolicy, SMTPApiError, TemplateRenderingFailed: never suppressing)",
+            ),
+          ),
           spamComplaints: v.number(),
           suppressed: v.number(),
         }),

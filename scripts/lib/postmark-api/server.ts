@@ -1,5 +1,5 @@
 // A local stand-in for api.postmarkapp.com: the parts the Worker uses (server, message streams, webhooks,
-// suppressions), with Postmark's JSON shapes, headers and error bodies, plus Postmark's bounce testing.
+// suppressions, stats), with Postmark's JSON shapes, headers and error bodies, plus Postmark's bounce testing.
 // Used by `npm run dev`, the tests, bench and load. Test-only control endpoints live under /__standin/
 // (loopback clients only). It posts webhooks only to loopback URLs; every post is recorded.
 import { randomUUID } from "node:crypto";
@@ -19,6 +19,7 @@ import {
   type SuppressionReason,
   type WebhookDelivery,
 } from "./model.ts";
+import { addStats, recordBounce, recordSent, statsRoute } from "./stats.ts";
 import {
   appliedSuppressions,
   applyPending,
@@ -46,7 +47,7 @@ export interface RunningPostmarkApi {
   url: string;
   port: number;
   close(): Promise<void>;
-  /** Bounce testing: what Postmark does when `token`'s server sends to `email` on `stream` (from `from`). */
+  /** A message sent through `token`'s server (counted in the Stats API), and bounce testing: what Postmark does when `token`'s server sends to `email` on `stream` (from `from`). */
   bounceTest(token: string, stream: string, email: string, from?: string): Promise<void>;
   addServer(init?: StandInServerInit): StandInServer;
   /** Applies pending suppression changes now (of one server, or all). */
@@ -95,6 +96,7 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
       webhooks: [],
       suppressions: new Map(),
       pending: [],
+      stats: new Map(),
     };
     servers.set(token, server);
     return server;
@@ -123,6 +125,7 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
   async function bounce(server: StandInServer, stream: string, email: string, type: string, from?: string) {
     const messageId = randomUUID();
     const bouncedAt = new Date().toISOString();
+    recordBounce(server, stream, type);
     await post(
       server,
       stream,
@@ -143,6 +146,7 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
   async function bounceTest(token: string, stream: string, email: string, from?: string) {
     const server = servers.get(token);
     const type = bounceTestingType(email);
+    if (server) recordSent(server, stream);
     if (server && type) await bounce(server, stream, email, type, from);
   }
 
@@ -255,6 +259,12 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
         return updateWebhook(server, second, asObject(body));
       case "DELETE /webhooks/*":
         return deleteWebhook(server, second);
+      case "GET /stats/*":
+      case "GET /stats/*/*": {
+        const answer = second === "outbound" ? statsRoute(server, third ?? "", url.searchParams) : undefined;
+        if (answer !== undefined) return answer;
+        break;
+      }
     }
     throw new PostmarkApiError(404, 0, `The stand-in does not serve ${req.method} ${url.pathname}.`);
   }
@@ -319,6 +329,9 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
         await bounce(server, (body.stream as string | undefined) ?? "outbound", body.email, type);
         return { ok: true };
       }
+      case "POST /__standin/stats":
+        addStats(serverFor(token), body);
+        return { ok: true };
       case "POST /__standin/suppress": {
         const server = serverFor(token);
         const stream = (body.stream as string | undefined) ?? "outbound";

@@ -73,6 +73,34 @@ export interface SuppressionResult {
   Message: string | null;
 }
 
+/** Which of Postmark's stats: one stream (null: all), days YYYY-MM-DD of Postmark's time zone (US Eastern), inclusive. */
+export interface StatsQuery {
+  stream: string | null;
+  from: string;
+  to: string;
+}
+
+/** GET /stats/outbound (the fields this service reads; rates in percent of Sent). */
+export interface OutboundOverview {
+  Sent: number;
+  Bounced: number;
+  SMTPApiErrors: number;
+  BounceRate: number;
+  SpamComplaints: number;
+  SpamComplaintsRate: number;
+}
+
+/** GET /stats/outbound/sends: sent per day (days without mail may be missing). */
+export interface SentCounts {
+  Days: { Date: string; Sent: number }[];
+  Sent: number;
+}
+
+/** GET /stats/outbound/bounces: per day, a count per bounce type that occurred (HardBounce, SoftBounce, ...). */
+export interface BounceCounts {
+  Days: ({ Date: string } & Record<string, number | string>)[];
+}
+
 export interface PostmarkApi {
   getServer(): Promise<PostmarkServer>;
   listStreams(): Promise<PostmarkStream[]>;
@@ -86,6 +114,9 @@ export interface PostmarkApi {
   createSuppressions(stream: string, emails: string[]): Promise<SuppressionResult[]>;
   /** At most MAX_SUPPRESSIONS_PER_CALL addresses; a spam complaint comes back `Failed`. */
   deleteSuppressions(stream: string, emails: string[]): Promise<SuppressionResult[]>;
+  outboundOverview(query: StatsQuery): Promise<OutboundOverview>;
+  sentCounts(query: StatsQuery): Promise<SentCounts>;
+  bounceCounts(query: StatsQuery): Promise<BounceCounts>;
 }
 
 type ClientEnv = Pick<Env, "POSTMARK_API_URL"> & { TEST_POSTMARK_TIMEOUT_MS?: string };
@@ -237,6 +268,8 @@ export async function openSuppressionDump(
 }
 
 const segment = (value: string | number) => encodeURIComponent(String(value));
+const statsQuery = (q: StatsQuery) =>
+  `?${q.stream === null ? "" : `messagestream=${segment(q.stream)}&`}fromdate=${segment(q.from)}&todate=${segment(q.to)}`;
 const suppressionsBody = (emails: string[]) => {
   if (emails.length > MAX_SUPPRESSIONS_PER_CALL) {
     throw new RangeError(`at most ${MAX_SUPPRESSIONS_PER_CALL} addresses per Postmark suppression call`);
@@ -290,6 +323,9 @@ export function postmarkApi(env: ClientEnv, serverToken: string): PostmarkApi {
         ).Suppressions,
         serverToken,
       ),
+    outboundOverview: (q) => get<OutboundOverview>(`/stats/outbound${statsQuery(q)}`),
+    sentCounts: (q) => get<SentCounts>(`/stats/outbound/sends${statsQuery(q)}`),
+    bounceCounts: (q) => get<BounceCounts>(`/stats/outbound/bounces${statsQuery(q)}`),
   };
 }
 
