@@ -13,6 +13,17 @@ export interface Config {
   allowPrivateSmtpHosts: boolean;
 }
 
+/**
+ * What to do about a ConfigError, said differently when the request came to a local `wrangler dev` (the
+ * `wrangler secret put` advice does not apply there: local secrets live in .dev.vars).
+ */
+export function configErrorMessage(err: ConfigError, requestUrl: string): string {
+  const host = new URL(requestUrl).hostname;
+  const local = host === "localhost" || host === "[::1]" || host.startsWith("127.");
+  if (!local) return err.message;
+  return `${err.message.replace(/: set it with `wrangler secret put \w+`\./, ".")} Running locally: local secrets come from .dev.vars (copy .dev.vars.example and fill it in), or start with \`npm run dev\`, which writes one.`;
+}
+
 /** Raised when a secret or variable is missing or malformed; the message names it but never its value. */
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -89,6 +89,20 @@ describe("ENCRYPTION_KEY replaced without the previous one", () => {
 });
 
 describe("configuration errors", () => {
+  it("tells a local run (plain wrangler dev without .dev.vars) where local secrets come from", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const ctx = createExecutionContext();
+    const local = await worker.fetch(new Request("http://127.0.0.1:8787/health"), { ...env, ADMIN_TOKEN: "" }, ctx);
+    await waitOnExecutionContext(ctx);
+    const { error } = await local.json<{ error: { message: string } }>();
+    expect(error.message).toContain(".dev.vars");
+    expect(error.message).toContain("npm run dev");
+    expect(error.message).not.toContain("wrangler secret put");
+    const deployed = await callWith({ ADMIN_TOKEN: "" }, "/health");
+    expect((await deployed.json<{ error: { message: string } }>()).error.message).toContain("wrangler secret put");
+    vi.restoreAllMocks();
+  });
+
   const cases: [string, Partial<Env> & { ENCRYPTION_KEY_PREVIOUS?: string }, RegExp][] = [
     ["missing ENCRYPTION_KEY", { ENCRYPTION_KEY: "" }, /ENCRYPTION_KEY is not set/],
     ["ENCRYPTION_KEY not base64", { ENCRYPTION_KEY: "not base64!" }, /ENCRYPTION_KEY must be base64 of exactly 32/],

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ConfigError } from "../config";
+import { ConfigError, configErrorMessage } from "../config";
 import { SecretUnavailableError } from "../crypto/secret-box";
 import { PostmarkRefused, PostmarkUnavailable } from "../postmark/api/errors";
 
@@ -89,7 +89,11 @@ export function handleError(err: unknown, c: Context) {
     logError("configuration error", err);
     return errorResponse(
       c,
-      new ApiError(503, "service_misconfigured", `The service is not configured correctly: ${err.message}`),
+      new ApiError(
+        503,
+        "service_misconfigured",
+        `The service is not configured correctly: ${configErrorMessage(err, c.req.url)}`,
+      ),
     );
   }
   if (err instanceof SecretUnavailableError) {

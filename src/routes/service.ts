@@ -1,6 +1,6 @@
 // Unauthenticated service routes: health and the API description.
 import { Hono } from "hono";
-import { ConfigError, loadConfig } from "../config";
+import { ConfigError, configErrorMessage, loadConfig } from "../config";
 import openapi from "../generated/openapi.json";
 import type { AppEnv } from "../http/app-env";
 import { register } from "../http/route";
@@ -13,7 +13,10 @@ register(serviceRoutes, api.health, async (c) => {
     await loadConfig(c.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return c.json({ ok: false, error: { code: "service_misconfigured", message: err.message } }, 503);
+    return c.json(
+      { ok: false, error: { code: "service_misconfigured", message: configErrorMessage(err, c.req.url) } },
+      503,
+    );
   }
   return c.json({ ok: true });
 });
