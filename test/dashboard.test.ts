@@ -95,12 +95,13 @@ describe("dashboard", () => {
 
   it("serves its script as ES modules with their content type and the same CSP, each typechecked", async () => {
     const modules = await scriptModules();
-    // The entry, the API and DOM helpers, and one module per view.
+    // The entry, the API and DOM helpers, the one table of labels, and one module per view.
     expect([...modules.keys()].sort()).toEqual(
       [
         "/assets/api.js",
         "/assets/app.js",
         "/assets/dom.js",
+        "/assets/labels.js",
         "/assets/views/deliverability.js",
         "/assets/views/report.js",
         "/assets/views/settings.js",

@@ -232,6 +232,20 @@ describe("reactivate", () => {
 });
 
 describe("CSV export", () => {
+  it("names the export after the day and the filters, with nothing unsafe in the header", async () => {
+    const tenant = await createTenant();
+    const today = new Date().toISOString().slice(0, 10);
+    const plain = await call("/v1/suppressions.csv", { token: tenant.token });
+    expect(plain.headers.get("Content-Disposition")).toBe(`attachment; filename="suppressions-${today}.csv"`);
+    const filtered = await call(
+      `/v1/suppressions.csv?${new URLSearchParams({ reason: "hard_bounce", email: 'Ex "a;mple.com' })}`,
+      { token: tenant.token },
+    );
+    expect(filtered.headers.get("Content-Disposition")).toBe(
+      `attachment; filename="suppressions-${today}-hard_bounce-matching-ex_a_mple.com.csv"`,
+    );
+  });
+
   it("streams every suppression with a header row, escaped", async () => {
     const tenant = await createTenant();
     await seed(tenant.id, 2500);

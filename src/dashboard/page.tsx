@@ -219,6 +219,9 @@ export function DashboardPage() {
                   </button>
                 </div>
               </div>
+              <Notice id="webhook-copy-notice" />
+              <p id="webhook-last-event" class="last-event" role="status"></p>
+              <p class="hint updated" id="webhook-updated"></p>
               <h2>Install it in Postmark</h2>
               <p>
                 One click puts this URL, with its credentials and the Bounce, Spam Complaint and Subscription Change
@@ -234,6 +237,8 @@ export function DashboardPage() {
                   Remove from Postmark…
                 </button>
               </div>
+              <p id="webhook-sync" class="hint" hidden></p>
+              <Notice id="webhook-install-notice" />
               <h2>Or paste it in Postmark by hand</h2>
               <ol class="steps">
                 <li>
@@ -277,6 +282,18 @@ export function DashboardPage() {
                 </div>
                 <button type="submit">Show</button>
               </form>
+              <div class="actions" id="report-presets" role="group" aria-label="Date ranges">
+                <button type="button" class="secondary" data-days="7">
+                  Last 7 days
+                </button>
+                <button type="button" class="secondary" data-days="30">
+                  Last 30 days
+                </button>
+                <button type="button" class="secondary" data-days="90">
+                  Last 90 days
+                </button>
+              </div>
+              <p class="hint updated" id="report-updated"></p>
               <Notice id="report-notice" />
               <div id="report-body" hidden>
                 <dl class="stats">
@@ -346,6 +363,7 @@ export function DashboardPage() {
                   settings saved, changes made here are sent to Postmark too.
                 </p>
               </div>
+              <p class="hint updated" id="suppressions-updated"></p>
               <Notice id="suppressions-notice" />
               <table class="table" id="suppressions-table" data-default-stream={DEFAULT_STREAM}>
                 <caption class="visually-hidden">Suppressed addresses</caption>
@@ -417,7 +435,7 @@ export function DashboardPage() {
           <dialog id="rotate-dialog" aria-labelledby="rotate-title" aria-describedby="rotate-text">
             <form id="rotate-form" method="dialog">
               <h2 id="rotate-title">Make new callback credentials?</h2>
-              <p id="rotate-text">Paste the new URL in Postmark, or bounces stop arriving.</p>
+              <p id="rotate-text"></p>
               <fieldset class="choices">
                 <legend>The current URL</legend>
                 <div class="choice">

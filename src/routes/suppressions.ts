@@ -101,6 +101,23 @@ async function requireOutboxRoom(c: Context<AppEnv>, count: number) {
 /** The first retry of a push the route's own try leaves pending. */
 const firstRetry = () => ({ retryAt: after(retryDelayMs(1)) });
 
+/**
+ * The export's file name says what it holds: the day and the filters, e.g.
+ * suppressions-2026-12-05-hard_bounce-matching-example.com.csv (filter text reduced to file-name-safe characters).
+ */
+export function csvFilename(query: { email?: string; reason?: string; stream?: string }, now: Date): string {
+  const safe = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9._@+-]+/g, "_")
+      .slice(0, 40);
+  const parts = ["suppressions", now.toISOString().slice(0, 10)];
+  if (query.stream) parts.push(safe(query.stream));
+  if (query.reason) parts.push(query.reason);
+  if (query.email) parts.push(`matching-${safe(query.email)}`);
+  return `${parts.join("-")}.csv`;
+}
+
 export const suppressionRoutes = new Hono<AppEnv>();
 
 register(suppressionRoutes, api.list, async (c) => {
@@ -123,7 +140,7 @@ register(suppressionRoutes, api.csv, (c) => {
   );
   return c.body(body, 200, {
     "Content-Type": "text/csv; charset=utf-8",
-    "Content-Disposition": 'attachment; filename="suppressions.csv"',
+    "Content-Disposition": `attachment; filename="${csvFilename(query, new Date())}"`,
   });
 });
 

@@ -146,6 +146,9 @@ async function requestJson(path, options) {
  * @property {{ installed: boolean | null, webhookId: number | null, stream: string, url: string }} webhook
  *   installed null: unknown (Postmark not reachable and not installed from here)
  * @property {string} messageStream
+ * @property {{ kind: string, type: string, stream: string, email: string | null, occurredAt: string, receivedAt: string } | null} lastEvent
+ *   the newest event stored from Postmark's webhook
+ * @property {{ pendingPushes: number, failedPushes: number }} sync changes made here not yet taken by Postmark
  */
 
 /**

@@ -3,7 +3,7 @@
 // between the views by the URL fragment and handles signing out; each view lives in views/, the API calls
 // in api.js, the DOM helpers in dom.js.
 import { currentToken, forgetToken, onTokenRejected } from "./api.js";
-import { byId, clearFieldErrors, clearNotice, notify } from "./dom.js";
+import { byId, clearFieldErrors, clearNotice, notify, stampUpdated } from "./dom.js";
 import * as deliverability from "./views/deliverability.js";
 import * as report from "./views/report.js";
 import * as settings from "./views/settings.js";
@@ -33,8 +33,34 @@ function route() {
   document.title = `${shown.heading.textContent} · Postmark edge`;
   // Move focus to the new view so keyboard and screen-reader users land on it.
   shown.focus.focus();
-  void shown.load?.();
+  current = shown;
+  lastRefresh = Date.now();
+  void shown.load?.().then(() => stampUpdated(shown.updated));
 }
+
+// Views a person leaves open (the list, the report, the callback URL's state) keep themselves up to date while
+// the tab is visible: a webhook's bounce shows within seconds, with no click.
+/** @type {import("./dom.js").View} */
+let current = signin.view;
+let lastRefresh = 0;
+let refreshing = false;
+async function refreshCurrent() {
+  const view = current;
+  if (refreshing || document.hidden || !view.refresh || !currentToken()) return;
+  if (Date.now() - lastRefresh < (view.refreshEveryMs ?? 5000)) return;
+  refreshing = true;
+  lastRefresh = Date.now();
+  try {
+    if ((await view.refresh()) && view === current) stampUpdated(view.updated);
+  } finally {
+    refreshing = false;
+  }
+}
+setInterval(() => void refreshCurrent(), 1000);
+document.addEventListener("visibilitychange", () => {
+  // Back to a tab that was hidden: read again now rather than at the next tick.
+  if (!document.hidden) lastRefresh = 0;
+});
 
 /** Clears every form, list and message, so whoever signs in next in this tab sees nothing of the last tenant. */
 function forgetTenantData() {

@@ -25,7 +25,18 @@ export function byId(id, kind) {
  * @property {HTMLElement} focus where focus moves when the view opens
  * @property {() => Promise<void>} [load] fills the view from the API when it opens
  * @property {() => void} [forget] clears what the forms' reset does not, when the tenant signs out
+ * @property {() => Promise<boolean>} [refresh] reads again what the view shows, while it is open and the tab
+ *   visible, without touching what is being typed or where focus is; false when it did not (skipped or failed)
+ * @property {number} [refreshEveryMs] how often (default 5 s)
+ * @property {HTMLElement} [updated] where the view says when it was last updated
  */
+
+/** Says when a view's data was read: "Updated 14:02:05" (the time of this browser). */
+export function stampUpdated(/** @type {HTMLElement | undefined} */ place, at = new Date()) {
+  if (!place) return;
+  const time = el("time", { datetime: at.toISOString() }, at.toLocaleTimeString());
+  place.replaceChildren("Updated ", time);
+}
 
 /** @typedef {string | number | boolean | null | undefined} AttributeValue */
 

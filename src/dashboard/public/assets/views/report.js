@@ -4,6 +4,7 @@
 // so the page draws what it gets.
 import { failureOf, getBounceReport } from "../api.js";
 import { byId, clearFieldErrors, clearNotice, el, showFormFailure, svg } from "../dom.js";
+import { bounceTypeLabel, dayLabel } from "../labels.js";
 
 const form = byId("report-form", HTMLFormElement);
 const fromInput = byId("report-from", HTMLInputElement);
@@ -15,6 +16,10 @@ const spamCell = byId("report-spam", HTMLElement);
 const suppressedCell = byId("report-suppressed", HTMLElement);
 const chart = byId("report-chart", HTMLElement);
 const typeRows = byId("report-types", HTMLTableSectionElement);
+const presets = byId("report-presets", HTMLElement);
+
+/** The range the report shows (as the API answered it): the refresh reads it again, whatever is typed meanwhile. */
+let applied = new URLSearchParams();
 
 /** A bar per day, drawn by hand: no chart library, and no inline styles (the CSP forbids them). */
 function barChart(/** @type {import("../api.js").BounceReport["byDay"]} */ days) {
@@ -33,8 +38,8 @@ function barChart(/** @type {import("../api.js").BounceReport["byDay"]} */ days)
   for (const day of days) if (day.count > (busiest?.count ?? 0)) busiest = day;
   const label =
     first && last
-      ? `Bounces per day from ${first.date} to ${last.date}: ${total} in all` +
-        (busiest ? `, most on ${busiest.date} (${busiest.count}).` : ".")
+      ? `Bounces per day from ${dayLabel(first.date)} to ${dayLabel(last.date)}: ${total} in all` +
+        (busiest ? `, most on ${dayLabel(busiest.date)} (${busiest.count}).` : ".")
       : "No days in this range.";
   const drawing = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label });
   drawing.append(
@@ -52,22 +57,25 @@ function barChart(/** @type {import("../api.js").BounceReport["byDay"]} */ days)
       width: Math.max(1, slot * 0.8).toFixed(2),
       height: barHeight.toFixed(2),
     });
-    bar.append(svg("title", {}, `${day.date}: ${day.count} bounce${day.count === 1 ? "" : "s"}`));
+    bar.append(svg("title", {}, `${dayLabel(day.date)}: ${day.count} bounce${day.count === 1 ? "" : "s"}`));
     drawing.append(bar);
   }
   if (first && last) {
     drawing.append(
-      svg("text", { x: left, y: height - 6 }, first.date),
-      svg("text", { x: width, y: height - 6, "text-anchor": "end" }, last.date),
+      svg("text", { x: left, y: height - 6 }, dayLabel(first.date)),
+      svg("text", { x: width, y: height - 6, "text-anchor": "end" }, dayLabel(last.date)),
     );
   }
   return drawing;
 }
 
-function showReport(/** @type {import("../api.js").BounceReport} */ report) {
-  // The range the API used: its default when a date was left empty.
-  fromInput.value = report.from;
-  toInput.value = report.to;
+function showReport(/** @type {import("../api.js").BounceReport} */ report, fillDates = true) {
+  // The range the API used: its default when a date was left empty (not on a refresh: the person may be typing).
+  applied = new URLSearchParams({ from: report.from, to: report.to });
+  if (fillDates) {
+    fromInput.value = report.from;
+    toInput.value = report.to;
+  }
   totalCell.textContent = String(report.total);
   spamCell.textContent = String(report.spamComplaints);
   suppressedCell.textContent = String(report.suppressed);
@@ -77,7 +85,9 @@ function showReport(/** @type {import("../api.js").BounceReport} */ report) {
     .sort((a, b) => b[1] - a[1]);
   typeRows.replaceChildren(
     ...(types.length
-      ? types.map(([type, n]) => el("tr", {}, el("td", {}, type), el("td", { class: "num" }, String(n))))
+      ? types.map(([type, n]) =>
+          el("tr", {}, el("td", { title: type }, bounceTypeLabel(type)), el("td", { class: "num" }, String(n))),
+        )
       : [el("tr", {}, el("td", { colspan: 2 }, "No bounces in this range."))]),
   );
   body.hidden = false;
@@ -104,10 +114,32 @@ export const view = {
   heading: byId("report-title", HTMLElement),
   focus: byId("report-title", HTMLElement),
   load: loadReport,
+  updated: byId("report-updated", HTMLElement),
+  async refresh() {
+    if (body.hidden) return false;
+    try {
+      showReport(await getBounceReport(applied), false);
+      return true;
+    } catch {
+      return false; // the next refresh tries again; a Show click reports the failure
+    }
+  },
   forget() {
     body.hidden = true;
+    applied = new URLSearchParams();
   },
 };
+
+// "Last 7 days" and the like: the range ends today (UTC, as the report's days), then shown at once.
+presets.addEventListener("click", (event) => {
+  const button = event.target instanceof HTMLButtonElement ? event.target : null;
+  const days = Number(button?.dataset.days);
+  if (!days) return;
+  const today = new Date();
+  toInput.value = today.toISOString().slice(0, 10);
+  fromInput.value = new Date(today.getTime() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  void loadReport();
+});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();

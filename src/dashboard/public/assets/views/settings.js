@@ -1,5 +1,6 @@
 // @ts-check
 // Email settings (Integrate Email -> Postmark) and the "Send a test email" dialog.
+
 import { failureOf, getPostmarkConnection, getSettings, saveSettings, sendTestEmail } from "../api.js";
 import {
   byId,
@@ -12,6 +13,7 @@ import {
   showFormFailure,
   whileBusy,
 } from "../dom.js";
+import { outcomeLabel } from "../labels.js";
 
 const form = byId("settings-form", HTMLFormElement);
 const inputs = {
@@ -45,7 +47,8 @@ function showLastTest(/** @type {import("../api.js").LastTest | null} */ lastTes
   const when = new Date(lastTest.at).toLocaleString();
   lastTestLine.textContent = lastTest.ok
     ? `Last test email: sent to ${lastTest.to} (${when}).`
-    : `Last test email to ${lastTest.to} failed (${lastTest.code}, ${when}).`;
+    : `Last test email to ${lastTest.to} failed: ${outcomeLabel(lastTest.code ?? "")} (${when}).`;
+  lastTestLine.title = lastTest.code ?? "";
 }
 
 /** "Verified: server <name>" or why not, next to the token; nothing before the first save. */

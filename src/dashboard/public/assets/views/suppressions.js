@@ -1,5 +1,6 @@
 // @ts-check
 // The suppression list: search, filter by reason, pages, reactivate, add addresses, export CSV.
+
 import {
   addSuppressions,
   exportSuppressions,
@@ -20,6 +21,7 @@ import {
   showFailure,
   whileBusy,
 } from "../dom.js";
+import { bounceTypeLabel } from "../labels.js";
 
 const PAGE_SIZE = 25;
 
@@ -44,10 +46,11 @@ const reasonLabels = new Map([...reasonFilter.options].filter((o) => o.value).ma
 const defaultStream = table.dataset.defaultStream;
 
 // `cursors[i]` opens page i; the API pages forward only, so earlier cursors are kept for "Previous".
-/** @type {{ cursors: (string | null)[], page: number }} */
-const list = { cursors: [null], page: 0 };
+// `applied`: the filters of what the list shows (set by Search, not by typing): the refresh and the export use it.
+/** @type {{ cursors: (string | null)[], page: number, applied: URLSearchParams }} */
+const list = { cursors: [null], page: 0, applied: new URLSearchParams() };
 
-/** The search and reason filters beside the list, as the API's query: the list and the export both use it. */
+/** The search and reason filters as typed, as the API's query. */
 function filterQuery() {
   const query = new URLSearchParams();
   const email = emailFilter.value.trim();
@@ -98,7 +101,12 @@ function suppressionRow(/** @type {import("../api.js").Suppression} */ s) {
     "tr",
     {},
     el("td", { class: "email" }, s.email),
-    el("td", {}, s.bounceType && s.bounceType !== "HardBounce" ? `${reason} (${s.bounceType})` : reason),
+    // The bounce type only when it adds to the reason (a spam complaint's type says the same thing).
+    el(
+      "td",
+      { title: s.bounceType ?? "" },
+      s.bounceType && bounceTypeLabel(s.bounceType) !== reason ? `${reason}: ${bounceTypeLabel(s.bounceType)}` : reason,
+    ),
     el("td", {}, new Date(s.suppressedAt).toLocaleString()),
     el(
       "td",
@@ -110,8 +118,9 @@ function suppressionRow(/** @type {import("../api.js").Suppression} */ s) {
   );
 }
 
+/** Shows the current page of the applied filters; false when it could not be read. */
 async function loadPage() {
-  const query = filterQuery();
+  const query = new URLSearchParams(list.applied);
   query.set("limit", String(PAGE_SIZE));
   const cursor = list.cursors[list.page];
   if (cursor) query.set("cursor", cursor);
@@ -123,8 +132,10 @@ async function loadPage() {
     list.cursors[list.page + 1] = page.nextCursor;
     next.disabled = !page.nextCursor;
     previous.disabled = list.page === 0;
+    return true;
   } catch (error) {
     showFailure(notice, failureOf(error));
+    return false;
   }
 }
 
@@ -139,13 +150,20 @@ export const view = {
   section: byId("view-suppressions", HTMLElement),
   heading: byId("suppressions-title", HTMLElement),
   focus: byId("suppressions-title", HTMLElement),
-  load() {
+  updated: byId("suppressions-updated", HTMLElement),
+  async load() {
     clearNotice(notice);
-    return loadPage();
+    await loadPage();
   },
+  // Not while a row's button has focus or a dialog is open: re-drawing the rows would take focus away.
+  refresh: () =>
+    rows.contains(document.activeElement) || document.querySelector("dialog[open]")
+      ? Promise.resolve(false)
+      : loadPage(),
   forget() {
     rows.replaceChildren();
     firstPage();
+    list.applied = new URLSearchParams();
   },
 };
 
@@ -153,6 +171,7 @@ filterForm.addEventListener("submit", (event) => {
   event.preventDefault();
   clearNotice(notice);
   firstPage();
+  list.applied = filterQuery();
   void loadPage();
 });
 next.addEventListener("click", () => {
@@ -268,7 +287,8 @@ exportButton.addEventListener("click", async () => {
   await whileBusy(exportButton, async () => {
     try {
       // The CSV route needs the Bearer token, so a plain link cannot fetch it: download a blob instead.
-      const { filename, blob } = await exportSuppressions(filterQuery());
+      // Exactly what the list shows: the applied filters, not what is typed but not searched yet.
+      const { filename, blob } = await exportSuppressions(list.applied);
       const url = URL.createObjectURL(blob);
       const link = el("a", { href: url, download: filename });
       document.body.append(link);

@@ -10,13 +10,52 @@ import {
   uninstallWebhook,
 } from "../api.js";
 import { byId, clearNotice, confirmAction, notify, showFailure, whileBusy } from "../dom.js";
+import { bounceTypeLabel } from "../labels.js";
 
 const urlInput = byId("webhook-url", HTMLInputElement);
 const rotate = byId("webhook-rotate", HTMLButtonElement);
 const install = byId("webhook-install", HTMLButtonElement);
 const uninstall = byId("webhook-uninstall", HTMLButtonElement);
 const stateLine = byId("webhook-postmark-state", HTMLElement);
+const lastEventLine = byId("webhook-last-event", HTMLElement);
+const syncLine = byId("webhook-sync", HTMLElement);
+// Each result next to what caused it: copying, installing or removing, rotating.
+const copyNotice = byId("webhook-copy-notice", HTMLElement);
+const installNotice = byId("webhook-install-notice", HTMLElement);
 const notice = byId("webhook-notice", HTMLElement);
+const rotateText = byId("rotate-text", HTMLElement);
+
+/** Whether the webhook was installed in Postmark at the last look: the rotate dialog says what follows from it. */
+let installed = false;
+
+/** "2 minutes ago", "just now": how long ago `iso` was, in words. */
+export function ago(/** @type {string} */ iso, now = Date.now()) {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 45) return "just now";
+  const [n, unit] =
+    seconds < 5400
+      ? [Math.round(seconds / 60), "minute"]
+      : seconds < 129_600
+        ? [Math.round(seconds / 3600), "hour"]
+        : [Math.round(seconds / 86_400), "day"];
+  return `${n} ${unit}${n === 1 ? "" : "s"} ago`;
+}
+
+/** The health signal a tenant wants most: when Postmark last reached this service, and with what. */
+function showLastEvent(/** @type {import("../api.js").PostmarkConnection["lastEvent"]} */ event) {
+  if (!event) {
+    lastEventLine.textContent = "No event from Postmark yet: a bounce or complaint will show here.";
+    return;
+  }
+  const what =
+    event.kind === "Bounce"
+      ? bounceTypeLabel(event.type)
+      : event.kind === "SpamComplaint"
+        ? "Spam complaint"
+        : event.type;
+  lastEventLine.textContent = `Last event: ${ago(event.receivedAt)} (${what}${event.email ? ` for ${event.email}` : ""}).`;
+  lastEventLine.title = new Date(event.receivedAt).toLocaleString();
+}
 
 /**
  * @param {"ok" | "error" | ""} kind
@@ -30,9 +69,20 @@ function showState(kind, text) {
 /** Whether the webhook is installed in Postmark, as Postmark says (or as known here when it cannot be asked). */
 async function refreshState() {
   try {
-    const { reachable, reason, webhook, server } = await getPostmarkConnection();
+    const { reachable, reason, webhook, server, lastEvent, sync } = await getPostmarkConnection();
     install.disabled = false;
-    uninstall.hidden = webhook.installed !== true;
+    installed = webhook.installed === true;
+    uninstall.hidden = !installed;
+    install.textContent = installed ? "Reinstall in Postmark" : "Install in Postmark";
+    showLastEvent(lastEvent);
+    const waiting = [
+      sync.pendingPushes > 0
+        ? `${sync.pendingPushes} change${sync.pendingPushes === 1 ? "" : "s"} made here not yet taken by Postmark (retried)`
+        : "",
+      sync.failedPushes > 0 ? `${sync.failedPushes} refused by Postmark (see the suppression list)` : "",
+    ].filter(Boolean);
+    syncLine.hidden = waiting.length === 0;
+    syncLine.textContent = waiting.length ? `${waiting.join("; ")}.` : "";
     const where = `stream ${webhook.stream}${server?.name ? ` of server ${server.name}` : ""}`;
     if (!reachable) {
       const known = webhook.installed ? ` Installed from here earlier (webhook ${webhook.webhookId}).` : "";
@@ -45,6 +95,7 @@ async function refreshState() {
   } catch (error) {
     const failure = failureOf(error);
     uninstall.hidden = true;
+    installed = false;
     if (failure.code === "not_configured") {
       install.disabled = true;
       showState("", "Save the email settings first: installing needs the Server API token.");
@@ -69,9 +120,19 @@ export const view = {
     }
     await refreshState();
   },
+  // GET /v1/email/postmark asks Postmark itself: every 30 s is plenty for "Last event" and the install state.
+  refreshEveryMs: 30_000,
+  updated: byId("webhook-updated", HTMLElement),
+  async refresh() {
+    await refreshState();
+    return true;
+  },
   forget() {
     urlInput.value = "";
+    installed = false;
     showState("", "");
+    lastEventLine.textContent = "";
+    syncLine.hidden = true;
   },
 };
 
@@ -79,20 +140,25 @@ byId("webhook-copy", HTMLButtonElement).addEventListener("click", async () => {
   if (!urlInput.value) return;
   try {
     await navigator.clipboard.writeText(urlInput.value);
-    notify(notice, "ok", "Copied the callback URL to the clipboard.", "Now paste it in Postmark as described below.");
+    notify(
+      copyNotice,
+      "ok",
+      "Copied the callback URL to the clipboard.",
+      "Now paste it in Postmark as described below.",
+    );
   } catch {
     urlInput.select();
-    notify(notice, "", "The browser did not allow copying: the URL is selected, press Ctrl+C (⌘C on a Mac).");
+    notify(copyNotice, "", "The browser did not allow copying: the URL is selected, press Ctrl+C (⌘C on a Mac).");
   }
 });
 
 install.addEventListener("click", async () => {
-  clearNotice(notice);
+  clearNotice(installNotice);
   await whileBusy(install, async () => {
     try {
       const { webhookId, stream, created, import: imported } = await installWebhook();
       notify(
-        notice,
+        installNotice,
         "ok",
         created ? "Installed in Postmark." : "The webhook in Postmark is up to date.",
         `Webhook ${webhookId} on stream ${stream} posts bounces, spam complaints and unsubscribes here.`,
@@ -101,7 +167,7 @@ install.addEventListener("click", async () => {
           : `Imported Postmark's suppression list: ${imported.added} new of ${imported.seen} addresses.`,
       );
     } catch (error) {
-      showFailure(notice, failureOf(error));
+      showFailure(installNotice, failureOf(error));
     }
   });
   await refreshState();
@@ -115,12 +181,18 @@ uninstall.addEventListener("click", async () => {
     danger: true,
   });
   if (!confirmed) return;
+  clearNotice(installNotice);
   await whileBusy(uninstall, async () => {
     try {
       await uninstallWebhook();
-      notify(notice, "ok", "Removed from Postmark.", "Install it again, or paste the URL by hand, to get events.");
+      notify(
+        installNotice,
+        "ok",
+        "Removed from Postmark.",
+        "Install it again, or paste the URL by hand, to get events.",
+      );
     } catch (error) {
-      showFailure(notice, failureOf(error));
+      showFailure(installNotice, failureOf(error));
     }
   });
   await refreshState();
@@ -136,6 +208,10 @@ const revokeOldUrl = byId("rotate-revoke", HTMLInputElement);
  */
 function askRotation() {
   keepOldUrl.checked = true; // each time: revoking is never the remembered choice
+  // Said before, not after: an installed webhook gets the new credentials from here, nothing to paste.
+  rotateText.textContent = installed
+    ? "The webhook installed in Postmark gets the new credentials at once: there is nothing to paste."
+    : "The webhook is not installed from here: paste the new URL in Postmark (or install it), or bounces stop arriving.";
   rotateDialog.returnValue = "";
   rotateDialog.showModal();
   return new Promise((resolve) =>
