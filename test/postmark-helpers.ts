@@ -10,6 +10,7 @@ export interface Webhook {
   username: string;
   password: string;
   urlWithCredentials: string;
+  lastEvent: { kind: string; type: string; stream: string; email: string | null } | null;
 }
 
 export interface TenantWithWebhook extends TestTenant {

@@ -35,6 +35,20 @@ describe("webhook credentials", () => {
     expect(JSON.stringify(results)).not.toContain(first.password);
   });
 
+  it("says which event last came through it, its own tenant's only", async () => {
+    const tenant = await createTenantWithWebhook();
+    const other = await createTenantWithWebhook();
+    expect((await getWebhook(tenant)).lastEvent).toBeNull();
+    await deliver(tenant, fx.hardBounce);
+    expect((await getWebhook(tenant)).lastEvent).toMatchObject({
+      kind: "bounce",
+      type: "HardBounce",
+      email: "hard.bounce@example.com",
+      stream: "outbound",
+    });
+    expect((await getWebhook(other)).lastEvent).toBeNull();
+  });
+
   it("requires the tenant token", async () => {
     await expectError(await call("/v1/email/webhook"), 401, "unauthorized");
     await expectError(await call("/v1/email/webhook/rotate", { method: "POST" }), 401, "unauthorized");
@@ -75,7 +89,7 @@ describe("webhook auth", () => {
     const { postmark, ...rotated } = await res.json<typeof old & { postmark: unknown }>();
     expect(rotated.password).not.toBe(old.password);
     expect(rotated.username).not.toBe(old.username);
-    expect(await getWebhook(tenant)).toEqual(rotated);
+    expect(await getWebhook(tenant)).toEqual({ ...rotated, lastEvent: null });
     expect(postmark).toMatchObject({ updated: false }); // no settings, so no webhook in Postmark to update
 
     // Inside the overlap both work.

@@ -78,11 +78,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const certificate = await ensureLocalCertificate(options.certDir);
 
   const [node, migrateArgs] = wranglerArgs(root, ["d1", "migrations", "apply", "DB", "--local", ...persist]);
+  // Into the log file as it is; on a terminal, wrangler redraws its table once per migration: show only the last.
   const migrate = spawnSync(node, migrateArgs, {
     cwd: root,
-    stdio: ["ignore", output, output],
+    stdio: ["ignore", output === "inherit" ? "pipe" : output, output === "inherit" ? "pipe" : output],
     env: { ...quietWrangler, CI: "true" },
+    encoding: "utf8",
   });
+  if (output === "inherit") {
+    const printed = `${migrate.stdout ?? ""}${migrate.stderr ?? ""}`;
+    const lastTable = printed.lastIndexOf("┌");
+    process.stdout.write(migrate.status === 0 && lastTable >= 0 ? `${printed.slice(lastTable)}\n` : printed);
+  }
   if (migrate.status !== 0) {
     throw new Error(
       `applying the local D1 migrations failed (${options.logFile ? `see ${options.logFile}` : "see above"})`,

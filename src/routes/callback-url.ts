@@ -3,7 +3,7 @@
 import { type Context, Hono } from "hono";
 import { newWebhookCredential, revealPassword } from "../crypto/webhook-credentials";
 import { getEmailSettings } from "../db/email-settings";
-import { saveInstalledWebhook } from "../db/postmark-connections";
+import { lastReceivedEvent, saveInstalledWebhook } from "../db/postmark-connections";
 import { RATE_LIMITS, takeQuota } from "../db/rate-limits";
 import {
   currentCredential,
@@ -98,7 +98,13 @@ async function rotateInPostmark(c: Context<AppEnv>, view: { url: string; usernam
 
 export const callbackUrlRoutes = new Hono<AppEnv>();
 
-register(callbackUrlRoutes, api.get, async (c) => c.json(await webhookView(c, await currentOrNewCredential(c))));
+register(callbackUrlRoutes, api.get, async (c) => {
+  const [view, lastEvent] = await Promise.all([
+    currentOrNewCredential(c).then((credential) => webhookView(c, credential)),
+    lastReceivedEvent(c.env.DB, c.get("tenantId")),
+  ]);
+  return c.json({ ...view, lastEvent });
+});
 
 register(callbackUrlRoutes, api.rotate, async (c) => {
   const { overlapHours } = c.req.valid("json"); // no body: the default overlap

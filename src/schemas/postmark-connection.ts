@@ -12,6 +12,18 @@ const Triggers = v.strictObject({
   delivery: v.boolean(),
 });
 
+/** The newest event stored from Postmark's webhook, or null before the first. */
+export const LastEventView = v.nullable(
+  v.strictObject({
+    kind: v.string(),
+    type: v.string(),
+    stream: v.string(),
+    email: v.nullable(v.string()),
+    occurredAt: v.string(),
+    receivedAt: v.string(),
+  }),
+);
+
 const PostmarkConnectionView = v.strictObject({
   /** Whether Postmark answered (a refusal is an answer). */
   reachable: v.boolean(),
@@ -34,16 +46,7 @@ const PostmarkConnectionView = v.strictObject({
   }),
   messageStream: v.string(),
   /** The newest event stored from Postmark's webhook. */
-  lastEvent: v.nullable(
-    v.strictObject({
-      kind: v.string(),
-      type: v.string(),
-      stream: v.string(),
-      email: v.nullable(v.string()),
-      occurredAt: v.string(),
-      receivedAt: v.string(),
-    }),
-  ),
+  lastEvent: LastEventView,
   /** The suppression sync with Postmark (src/sync/state.ts). */
   sync: v.strictObject({
     pendingPushes: v.number(),

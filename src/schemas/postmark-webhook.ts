@@ -1,5 +1,6 @@
 // The Postmark callback URL: the tenant's routes that show and rotate it, and the receiver Postmark posts to.
 import * as v from "valibot";
+import { LastEventView } from "./postmark-connection";
 import { declareRoute } from "./route";
 import { ImportResultView } from "./suppressions";
 
@@ -50,7 +51,13 @@ export const callbackUrlApi = {
     tag,
     summary: "The callback URL to paste into Postmark, with its HTTP Basic credentials (created on first call)",
     auth: "tenant",
-    responses: { 200: { description: "The callback URL and its credentials", body: CallbackUrl } },
+    responses: {
+      200: {
+        description:
+          "The callback URL and its credentials, and `lastEvent`: the newest event Postmark delivered to it (null before the first), the webhook's health at a glance",
+        body: v.strictObject({ ...CallbackUrl.entries, lastEvent: LastEventView }),
+      },
+    },
   }),
   rotate: declareRoute({
     method: "post",

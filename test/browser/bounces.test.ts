@@ -22,13 +22,17 @@ async function callbackUrl(): Promise<string> {
 const reportNumber = (id: string) => page.locator(`#report-${id}`).textContent();
 const rowFor = (email: string) => page.getByRole("row").filter({ hasText: email });
 
+let lastExportName = "";
+
 /** Clicks "Export CSV" and returns the addresses in the downloaded file (its header checked and left out). */
 async function exportedEmails(): Promise<string[]> {
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("button", { name: "Export CSV" }).click(),
   ]);
-  expect(download.suggestedFilename()).toMatch(/\.csv$/);
+  // Named by the day and the applied filters.
+  expect(download.suggestedFilename()).toMatch(/^suppressions-\d{4}-\d{2}-\d{2}(-[\w.@+-]+)*\.csv$/);
+  lastExportName = download.suggestedFilename();
   const csv = await new Response((await download.createReadStream()) as unknown as ReadableStream).text();
   const [header, ...rows] = csv.split(/\r?\n/).filter(Boolean);
   expect(header).toBe("email,stream,reason,origin,suppressed_at,bounce_type");
@@ -55,13 +59,15 @@ describe("callback URL", () => {
     }
 
     await page.getByRole("button", { name: "Copy" }).click();
-    await expect.poll(() => page.locator("#webhook-notice").textContent()).toContain("Copied");
+    await expect.poll(() => page.locator("#webhook-copy-notice").textContent()).toContain("Copied");
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
 
     // Cancelling the confirmation changes nothing; confirming makes new credentials.
     await page.getByRole("button", { name: "Rotate credentials…" }).click();
     const confirm = page.getByRole("dialog", { name: "Make new callback credentials?" });
     await expect.poll(() => confirm.isVisible()).toBe(true);
+    // Not installed from here (no settings): the dialog says beforehand that the new URL must be pasted.
+    expect(await confirm.textContent()).toContain("paste the new URL in Postmark");
     await screenshot(page, "webhook-rotate-confirm");
     await confirm.getByRole("button", { name: "Cancel" }).click();
     expect(await page.getByLabel("Callback URL (with its credentials)").inputValue()).toBe(url);
@@ -139,11 +145,18 @@ describe("a bounce through the callback URL", () => {
     await expect.poll(() => reportNumber("total")).toBe("1");
     expect(await reportNumber("spam")).toBe("1");
     expect(await reportNumber("suppressed")).toBe("2");
-    expect(await page.locator("#report-types").textContent()).toContain("HardBounce");
+    // Human words for Postmark's types (the code only as a tooltip).
+    expect(await page.locator("#report-types").textContent()).toContain("Hard bounce");
+    expect(await page.locator("#report-types").textContent()).not.toContain("HardBounce");
     const bars = page.locator("#report-chart svg rect.bar");
     expect(await bars.count()).toBe(30);
     const today = new Date().toISOString().slice(0, 10);
-    expect(await page.locator("#report-chart svg").getAttribute("aria-label")).toContain(`most on ${today} (1)`);
+    // Days as the browser writes dates (like the date inputs), not ISO.
+    const todayInWords = await page.evaluate(
+      (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: "UTC" }),
+      today,
+    );
+    expect(await page.locator("#report-chart svg").getAttribute("aria-label")).toContain(`most on ${todayInWords} (1)`);
     await screenshot(page, "report-after-bounce");
 
     // A range that ends before the bounce does not count it.
@@ -253,9 +266,51 @@ describe("suppression list", () => {
     await expect.poll(() => page.locator("#suppressions-rows tr").count()).toBe(3);
     expect(await exportedEmails()).toEqual(["ann@example.com", "anna@example.com", "anne@example.com"]);
 
+    expect(lastExportName).toMatch(/-matching-ann\.csv$/);
+
     await page.getByLabel("Reason").selectOption("unsubscribe");
     await page.getByRole("button", { name: "Search" }).click();
     await expect.poll(() => page.locator("#suppressions-rows tr").count()).toBe(1);
     expect(await exportedEmails()).toEqual(["anne@example.com"]);
+    expect(lastExportName).toMatch(/-unsubscribe-matching-ann\.csv$/);
+
+    // Typed but not searched: the export is still exactly what the list shows.
+    await page.getByLabel("Search addresses").fill("bob");
+    await page.getByLabel("Reason").selectOption("");
+    expect(await exportedEmails()).toEqual(["anne@example.com"]);
+  });
+});
+
+describe("views that stay up to date", () => {
+  it("the list, the report and the callback URL's last event show a new bounce without a click", async () => {
+    const tenant = await createTenant("Live tenant");
+    page = await session.open();
+    await signIn(page, tenant.token);
+    const url = await callbackUrl();
+    await expect.poll(() => page.locator("#webhook-last-event").textContent()).toContain("No event from Postmark yet");
+
+    await openView("Suppression list", "Suppression list");
+    await expect.poll(() => page.locator("#suppressions-updated").textContent()).toMatch(/^Updated /);
+    expect(await page.locator("#suppressions-empty").isVisible()).toBe(true);
+    // Someone is typing a search (not applied): the refresh must neither reset it nor take the focus.
+    const search = page.getByLabel("Search addresses");
+    await search.fill("typing in progress");
+    await search.focus();
+    expect((await postToCallback(url, postmarkEvent("hardBounce", { Email: "live@example.com" }))).status).toBe(200);
+    await expect.poll(() => rowFor("live@example.com").count(), { timeout: 15_000 }).toBe(1);
+    expect(await search.inputValue()).toBe("typing in progress");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("suppressions-email");
+
+    await openView("Email report", "Email report");
+    await expect.poll(() => reportNumber("total")).toBe("1");
+    const second = postmarkEvent("hardBounce", { ID: 424242, Email: "live2@example.com" });
+    expect((await postToCallback(url, second)).status).toBe(200);
+    await expect.poll(() => reportNumber("total"), { timeout: 15_000 }).toBe("2");
+    expect(await page.locator("#report-updated").textContent()).toMatch(/^Updated /);
+
+    await openView("Callback URL", "Callback URL for bounces");
+    await expect
+      .poll(() => page.locator("#webhook-last-event").textContent())
+      .toMatch(/^Last event: just now \(Hard bounce for live2@example\.com\)\.$/);
   });
 });

@@ -33,14 +33,22 @@ describe("install in Postmark, then a bounce-testing email", () => {
     const state = page.locator("#webhook-postmark-state");
     await expect.poll(() => state.textContent()).toMatch(/^Not installed in Postmark yet \(stream outbound/);
     await page.getByRole("button", { name: "Install in Postmark" }).click();
-    await expect.poll(() => page.locator("#webhook-notice").textContent()).toContain("Installed in Postmark.");
-    expect(await page.locator("#webhook-notice").textContent()).toContain("Imported Postmark's suppression list");
+    await expect.poll(() => page.locator("#webhook-install-notice").textContent()).toContain("Installed in Postmark.");
+    expect(await page.locator("#webhook-install-notice").textContent()).toContain(
+      "Imported Postmark's suppression list",
+    );
     await expect
       .poll(() => state.textContent())
       .toMatch(/^Installed in Postmark: webhook \d+ on stream outbound of server Local Postmark server\.$/);
     // Copy-paste stays as the fallback.
     expect(await page.getByLabel("Callback URL (with its credentials)").inputValue()).toContain(tenant.id);
     await screenshot(page, "postmark-installed");
+    // Installed: the button offers to reinstall, and rotating says beforehand that there is nothing to paste.
+    expect(await page.locator("#webhook-install").textContent()).toBe("Reinstall in Postmark");
+    await page.getByRole("button", { name: "Rotate credentials…" }).click();
+    const rotate = page.getByRole("dialog", { name: "Make new callback credentials?" });
+    await expect.poll(() => rotate.textContent()).toContain("there is nothing to paste");
+    await rotate.getByRole("button", { name: "Cancel" }).click();
 
     const address = "HardBounce@bounce-testing.postmarkapp.com";
     await openView("Email settings", "Integrate Email → Postmark");
@@ -62,7 +70,7 @@ describe("install in Postmark, then a bounce-testing email", () => {
         { timeout: 10_000 },
       )
       .toBe("1");
-    expect(await page.locator("#report-types").textContent()).toContain("HardBounce");
+    expect(await page.locator("#report-types").textContent()).toContain("Hard bounce");
     expect(await page.locator("#report-suppressed").textContent()).toBe("1");
 
     await openView("Suppression list", "Suppression list");

@@ -94,7 +94,7 @@ describe("send a test email", () => {
     expect(answer.error.hint).toMatch(/token/i);
     await dialog.getByRole("button", { name: "Close" }).click();
     expect(await page.locator("#settings-last-test").textContent()).toContain(
-      "Last test email to grace@example.com failed (auth_failed",
+      "Last test email to grace@example.com failed: API token refused (",
     );
   });
 

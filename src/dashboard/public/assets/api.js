@@ -146,8 +146,7 @@ async function requestJson(path, options) {
  * @property {{ installed: boolean | null, webhookId: number | null, stream: string, url: string }} webhook
  *   installed null: unknown (Postmark not reachable and not installed from here)
  * @property {string} messageStream
- * @property {{ kind: string, type: string, stream: string, email: string | null, occurredAt: string, receivedAt: string } | null} lastEvent
- *   the newest event stored from Postmark's webhook
+ * @property {LastEvent | null} lastEvent
  * @property {{ pendingPushes: number, failedPushes: number }} sync changes made here not yet taken by Postmark
  */
 
@@ -172,7 +171,14 @@ async function requestJson(path, options) {
  *   | { ok: false, error: { code: string, message: string, hint: string } }} TestOutcome POST /v1/email/test
  */
 
-/** @typedef {{ urlWithCredentials: string }} Webhook GET /v1/email/webhook */
+/**
+ * @typedef {{ kind: string, type: string, stream: string, email: string | null, occurredAt: string, receivedAt: string }} LastEvent
+ *   the newest event stored from Postmark's webhook
+ */
+
+/** @typedef {{ urlWithCredentials: string }} Webhook the callback URL (POST /v1/email/webhook/rotate) */
+
+/** @typedef {Webhook & { lastEvent: LastEvent | null }} CallbackUrl GET /v1/email/webhook */
 
 /** @typedef {Webhook & { postmark: RotatedInPostmark }} RotatedWebhook POST /v1/email/webhook/rotate */
 
@@ -261,7 +267,7 @@ export const saveSettings = (/** @type {EmailSettingsInput} */ settings) =>
 export const sendTestEmail = (/** @type {{ to: string, toName?: string }} */ recipient) =>
   requestJson("/v1/email/test", { method: "POST", json: recipient });
 
-/** @returns {Promise<Webhook>} */
+/** @returns {Promise<CallbackUrl>} */
 export const getWebhook = () => requestJson("/v1/email/webhook");
 
 /**

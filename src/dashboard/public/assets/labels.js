@@ -2,7 +2,7 @@
 // The dashboard's words for the codes the API answers with: one table, so every view says the same thing.
 // The code itself stays visible where it helps (a tooltip, a detail line), never as the only text.
 
-/** Postmark's bounce types (its bounce type table), as a person reads them. */
+/** Postmark's bounce types (its bounce type table) and subscription change reasons, as a person reads them. */
 const BOUNCE_TYPES = {
   HardBounce: "Hard bounce",
   SoftBounce: "Soft bounce",
@@ -26,6 +26,9 @@ const BOUNCE_TYPES = {
   InboundError: "Inbound error",
   DMARCPolicy: "Refused by DMARC policy",
   TemplateRenderingFailed: "Template failed to render",
+  // The types of subscription changes (the reason Postmark gives, or the reactivation).
+  ManualSuppression: "Suppressed in Postmark",
+  Reactivated: "Reactivated",
 };
 
 /** The test email's outcome codes (docs/test-email.md), as a person reads them. */

@@ -29,7 +29,7 @@ const rotateText = byId("rotate-text", HTMLElement);
 let installed = false;
 
 /** "2 minutes ago", "just now": how long ago `iso` was, in words. */
-export function ago(/** @type {string} */ iso, now = Date.now()) {
+function ago(/** @type {string} */ iso, now = Date.now()) {
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (seconds < 45) return "just now";
   const [n, unit] =
@@ -42,17 +42,13 @@ export function ago(/** @type {string} */ iso, now = Date.now()) {
 }
 
 /** The health signal a tenant wants most: when Postmark last reached this service, and with what. */
-function showLastEvent(/** @type {import("../api.js").PostmarkConnection["lastEvent"]} */ event) {
+function showLastEvent(/** @type {import("../api.js").LastEvent | null} */ event) {
   if (!event) {
     lastEventLine.textContent = "No event from Postmark yet: a bounce or complaint will show here.";
     return;
   }
-  const what =
-    event.kind === "Bounce"
-      ? bounceTypeLabel(event.type)
-      : event.kind === "SpamComplaint"
-        ? "Spam complaint"
-        : event.type;
+  // Subscription changes carry Postmark's reason (or Reactivated) as their type: the same table says them.
+  const what = bounceTypeLabel(event.type);
   lastEventLine.textContent = `Last event: ${ago(event.receivedAt)} (${what}${event.email ? ` for ${event.email}` : ""}).`;
   lastEventLine.title = new Date(event.receivedAt).toLocaleString();
 }
@@ -69,12 +65,11 @@ function showState(kind, text) {
 /** Whether the webhook is installed in Postmark, as Postmark says (or as known here when it cannot be asked). */
 async function refreshState() {
   try {
-    const { reachable, reason, webhook, server, lastEvent, sync } = await getPostmarkConnection();
+    const { reachable, reason, webhook, server, sync } = await getPostmarkConnection();
     install.disabled = false;
     installed = webhook.installed === true;
     uninstall.hidden = !installed;
     install.textContent = installed ? "Reinstall in Postmark" : "Install in Postmark";
-    showLastEvent(lastEvent);
     const waiting = [
       sync.pendingPushes > 0
         ? `${sync.pendingPushes} change${sync.pendingPushes === 1 ? "" : "s"} made here not yet taken by Postmark (retried)`
@@ -114,7 +109,9 @@ export const view = {
   async load() {
     clearNotice(notice);
     try {
-      urlInput.value = (await getWebhook()).urlWithCredentials;
+      const callback = await getWebhook();
+      urlInput.value = callback.urlWithCredentials;
+      showLastEvent(callback.lastEvent);
     } catch (error) {
       showFailure(notice, failureOf(error));
     }
@@ -124,6 +121,11 @@ export const view = {
   refreshEveryMs: 30_000,
   updated: byId("webhook-updated", HTMLElement),
   async refresh() {
+    try {
+      showLastEvent((await getWebhook()).lastEvent);
+    } catch {
+      return false; // shown by the next refresh or action
+    }
     await refreshState();
     return true;
   },
