@@ -387,6 +387,7 @@ export function DashboardPage() {
                 <button type="button" id="suppressions-prev" class="secondary" disabled>
                   Previous page
                 </button>
+                <span id="suppressions-page" class="hint" aria-live="polite"></span>
                 <button type="button" id="suppressions-next" class="secondary" disabled>
                   Next page
                 </button>

@@ -237,8 +237,10 @@ describe("suppression list", () => {
     await expect.poll(() => page.locator("#suppressions-notice").textContent()).toContain("Added 30 addresses");
     await expect.poll(() => page.locator("#suppressions-rows tr").count()).toBe(25);
     expect(await page.getByRole("button", { name: "Previous page" }).isDisabled()).toBe(true);
+    expect(await page.locator("#suppressions-page").textContent()).toBe("Page 1: addresses 1–25");
     await page.getByRole("button", { name: "Next page" }).click();
     await expect.poll(() => page.locator("#suppressions-rows tr").count()).toBe(5);
+    expect(await page.locator("#suppressions-page").textContent()).toBe("Page 2: addresses 26–30 (the last)");
     expect(await page.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
     await page.getByRole("button", { name: "Previous page" }).click();
     await expect.poll(() => page.locator("#suppressions-rows tr").count()).toBe(25);

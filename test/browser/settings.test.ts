@@ -73,7 +73,9 @@ describe("email settings", () => {
 
     // Postmark (the local stand-in) knows the token: its server is named next to it, and the stream is now a
     // choice among the server's outbound streams.
-    expect(await page.locator("#settings-postmark").textContent()).toMatch(/^Verified: server Local Postmark server/);
+    expect(await page.locator("#settings-postmark").textContent()).toMatch(
+      /^Postmark knows the saved token \(ending a1b2\): server Local Postmark server \(checked .+\)\.$/,
+    );
     const streams = page.locator("#settings-streamChoice");
     await expect.poll(() => streams.isVisible()).toBe(true);
     expect(await page.locator("#settings-messageStream").isHidden()).toBe(true);
@@ -89,6 +91,17 @@ describe("email settings", () => {
     await page.reload();
     await expect.poll(() => page.locator("#settings-streamChoice").inputValue()).toBe("broadcast");
     expect(await page.locator("#settings-apiKey-hint").textContent()).toContain("Set, ending a1b2");
+
+    // A token Postmark refuses: its red error, and no line saying the saved token is known right under it.
+    await page.getByLabel("Server API token").fill("refused-by-postmark-0000");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#settings-apiKey-error").isVisible()).toBe(true);
+    const status = await page.locator("#settings-postmark").textContent();
+    expect(status).toMatch(
+      /^The new token was refused and not saved \(see above\)\. Still in use: the saved token \(ending a1b2\)/,
+    );
+    expect(status).not.toMatch(/verified|Postmark knows/i);
+    expect(await page.locator("#settings-postmark").getAttribute("class")).toContain("error");
   });
 
   it("says in words when the service cannot be reached, answers oddly, or no longer takes the token", async () => {

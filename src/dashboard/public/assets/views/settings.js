@@ -51,14 +51,38 @@ function showLastTest(/** @type {import("../api.js").LastTest | null} */ lastTes
   lastTestLine.title = lastTest.code ?? "";
 }
 
-/** "Verified: server <name>" or why not, next to the token; nothing before the first save. */
-function showVerification(/** @type {import("../api.js").PostmarkVerification | null} */ postmark) {
-  verificationLine.hidden = !postmark;
-  if (!postmark) return;
-  verificationLine.className = `verification ${postmark.verified ? "ok" : "error"}`;
-  verificationLine.textContent = postmark.verified
-    ? `Verified: server ${postmark.serverName}`
-    : `Not verified: ${postmark.reason ?? "not checked with Postmark yet"}`;
+/** What the one status line next to the token speaks of: the saved token and its last check. */
+const known = {
+  /** @type {import("../api.js").PostmarkVerification | null} */ postmark: null,
+  /** @type {string | null} */ last4: null,
+};
+
+/**
+ * The one status line next to the token: what is known of the saved token (which one, as of when), and why
+ * not; `now` adds what was just learnt (a new token refused, Postmark not reachable). Nothing before a save.
+ * @param {{ kind: "refused" } | { kind: "unreachable", reason: string } | null} now
+ */
+function showTokenStatus(now = null) {
+  const postmark = known.postmark;
+  verificationLine.hidden = !postmark && !now;
+  if (verificationLine.hidden) return;
+  const which = known.last4 ? `the saved token (ending ${known.last4})` : "the saved token";
+  const when = postmark?.checkedAt ? ` (checked ${new Date(postmark.checkedAt).toLocaleString()})` : "";
+  const saved = !postmark
+    ? ""
+    : postmark.verified
+      ? `Postmark knows ${which}: server ${postmark.serverName}${when}.`
+      : `Postmark has not confirmed ${which}: ${postmark.reason ?? "not checked yet"}${when}.`;
+  if (now?.kind === "refused") {
+    verificationLine.className = "verification error";
+    verificationLine.textContent = `The new token was refused and not saved (see above).${saved ? ` Still in use: ${saved.replace(/^Postmark knows /, "")}` : ""}`;
+  } else if (now?.kind === "unreachable") {
+    verificationLine.className = "verification error";
+    verificationLine.textContent = `Postmark cannot be asked right now (${now.reason.replace(/\.$/, "")}), so its streams are not listed: type the stream's id. Last known: ${saved || "nothing yet."}`;
+  } else {
+    verificationLine.className = `verification ${postmark?.verified ? "ok" : "error"}`;
+    verificationLine.textContent = saved;
+  }
 }
 
 /**
@@ -94,6 +118,7 @@ async function loadStreams() {
   try {
     const connection = await getPostmarkConnection();
     showStreams(connection.reachable ? connection.streams : null);
+    if (!connection.reachable) showTokenStatus({ kind: "unreachable", reason: connection.reason ?? "no answer" });
   } catch {
     showStreams(null);
   }
@@ -108,7 +133,9 @@ function fillSettings(/** @type {import("../api.js").EmailSettings} */ settings)
   inputs.messageStream.value = settings.messageStream;
   inputs.apiKey.value = "";
   showApiKeyState(settings.apiKey);
-  showVerification(settings.postmark);
+  known.postmark = settings.postmark;
+  known.last4 = settings.apiKey.set ? settings.apiKey.last4 : null;
+  showTokenStatus();
   showLastTest(settings.lastTest);
 }
 
@@ -128,7 +155,8 @@ export const view = {
       const failure = failureOf(error);
       if (failure.code === "not_configured") {
         showApiKeyState(null);
-        showVerification(null);
+        known.postmark = null;
+        showTokenStatus();
         showStreams(null);
         notify(notice, "", "Email is not set up yet: fill in your Postmark settings and save.");
       } else {
@@ -138,7 +166,9 @@ export const view = {
   },
   forget() {
     showLastTest(null);
-    showVerification(null);
+    known.postmark = null;
+    known.last4 = null;
+    showTokenStatus();
     showStreams(null);
   },
 };
@@ -174,7 +204,10 @@ form.addEventListener("submit", async (event) => {
       );
       await loadStreams();
     } catch (error) {
-      showFormFailure(notice, form, failureOf(error), "Some fields need attention: see the messages next to them.");
+      const failure = failureOf(error);
+      showFormFailure(notice, form, failure, "Some fields need attention: see the messages next to them.");
+      // Never a green line about the saved token right under the red one about the new token.
+      if (failure.code === "validation_failed" && failure.fields.apiKey) showTokenStatus({ kind: "refused" });
     }
   });
 });
@@ -221,7 +254,10 @@ testForm.addEventListener("submit", async (event) => {
           "ok",
           `Sent to ${outcome.to}.`,
           `From ${outcome.from} through ${outcome.host}:${outcome.port}${outcome.tls ? " with TLS" : ""} in ${outcome.elapsedMs} ms.`,
-          "Has it arrived in your inbox? Check the spam folder too.",
+          // Postmark's bounce-testing addresses never reach an inbox: they bounce on purpose.
+          /@bounce-testing\.postmarkapp\.com$/i.test(outcome.to)
+            ? "This is one of Postmark's bounce-testing addresses: Postmark answers with a bounce, which shows in the email report and on the suppression list within a few seconds."
+            : "Has it arrived in your inbox? Check the spam folder too.",
         );
       } else {
         showLastTest({ ok: false, code: outcome.error.code, to, at: new Date().toISOString() });

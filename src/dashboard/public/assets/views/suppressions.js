@@ -35,6 +35,7 @@ const rows = byId("suppressions-rows", HTMLTableSectionElement);
 const empty = byId("suppressions-empty", HTMLElement);
 const previous = byId("suppressions-prev", HTMLButtonElement);
 const next = byId("suppressions-next", HTMLButtonElement);
+const pageLabel = byId("suppressions-page", HTMLElement);
 const addForm = byId("suppressions-add", HTMLFormElement);
 const addInput = byId("suppressions-add-emails", HTMLTextAreaElement);
 const addButton = byId("suppressions-add-submit", HTMLButtonElement);
@@ -64,6 +65,11 @@ function pushState(/** @type {import("../api.js").Push | undefined} */ push) {
   if (push?.state === "pending") return "Postmark: not updated yet, retrying";
   if (push?.state === "failed") return `Postmark refused: ${push.message ?? "no reason given"}`;
   return "";
+}
+
+/** An address with line-break chances after "@" and each dot, so a narrow column never breaks it mid-word. */
+function breakableAddress(/** @type {string} */ email) {
+  return email.split(/(?<=[@.])/).flatMap((part, i) => (i === 0 ? [part] : [el("wbr"), part]));
 }
 
 function suppressionRow(/** @type {import("../api.js").Suppression} */ s) {
@@ -100,7 +106,7 @@ function suppressionRow(/** @type {import("../api.js").Suppression} */ s) {
   return el(
     "tr",
     {},
-    el("td", { class: "email" }, s.email),
+    el("td", { class: "email" }, ...breakableAddress(s.email)),
     // The bounce type only when it adds to the reason (a spam complaint's type says the same thing).
     el(
       "td",
@@ -132,6 +138,11 @@ async function loadPage() {
     list.cursors[list.page + 1] = page.nextCursor;
     next.disabled = !page.nextCursor;
     previous.disabled = list.page === 0;
+    // The API pages by cursor and counts nothing: the page number, and how many rows this page holds.
+    const first = list.page * PAGE_SIZE + 1;
+    pageLabel.textContent = page.items.length
+      ? `Page ${list.page + 1}: addresses ${first}–${first + page.items.length - 1}${page.nextCursor ? "" : " (the last)"}`
+      : "";
     return true;
   } catch (error) {
     showFailure(notice, failureOf(error));
