@@ -2,6 +2,7 @@
 import path from "node:path";
 import { cloudflareTest, type D1Migration, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { dropBenignRuntimeNoise } from "./test/node/runtime-noise";
 
 // Fixed, test-only secrets (never used anywhere else).
 const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
@@ -44,6 +45,8 @@ export function workerUnderTest(
     },
   };
 }
+
+dropBenignRuntimeNoise();
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
