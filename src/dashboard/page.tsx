@@ -282,7 +282,7 @@ export function DashboardPage() {
                 </div>
                 <button type="submit">Show</button>
               </form>
-              <div class="actions" id="report-presets" role="group" aria-label="Date ranges">
+              <div class="actions" id="report-presets">
                 <button type="button" class="secondary" data-days="7">
                   Last 7 days
                 </button>

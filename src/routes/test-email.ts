@@ -5,7 +5,7 @@ import { getEmailSettings } from "../db/email-settings";
 import { findSuppression } from "../db/suppressions";
 import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
-import { ApiError, rateLimited, validationFailed } from "../http/errors";
+import { rateLimited, validationFailed } from "../http/errors";
 import { register } from "../http/route";
 import { smtpDestinationProblems } from "../postmark/smtp-destination";
 import { ehloArgument, SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
