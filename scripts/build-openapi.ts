@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
+import { deadLettersApi } from "../src/schemas/dead-letters.ts";
 import { emailSettingsApi } from "../src/schemas/email-settings.ts";
 import { postmarkConnectionApi } from "../src/schemas/postmark-connection.ts";
 import { callbackUrlApi, webhookReceiverApi } from "../src/schemas/postmark-webhook.ts";
@@ -16,6 +17,7 @@ import { testEmailApi } from "../src/schemas/test-email.ts";
 const declarations: RouteDeclaration[] = [
   serviceApi,
   tenantsApi,
+  deadLettersApi,
   emailSettingsApi,
   testEmailApi,
   callbackUrlApi,

@@ -1,4 +1,5 @@
 import { app } from "./app";
+import { consumeEvents, DEAD_LETTER_QUEUE_NAME, EVENTS_QUEUE_NAME, keepDeadLetters } from "./queue/postmark-events";
 import { drainPushes } from "./sync/push";
 
 export default {
@@ -6,5 +7,11 @@ export default {
   // Cron Trigger (wrangler.toml): retries the pushes to Postmark that are due (src/sync/push.ts).
   async scheduled(_controller, env) {
     await drainPushes(env);
+  },
+  // The Postmark events the webhook route queued, and the ones that ran out of retries (src/queue/).
+  async queue(batch, env) {
+    if (batch.queue === EVENTS_QUEUE_NAME) await consumeEvents(batch, env.DB, env.DEAD_LETTER_QUEUE);
+    else if (batch.queue === DEAD_LETTER_QUEUE_NAME) await keepDeadLetters(batch, env.DB);
+    else batch.retryAll(); // a queue this Worker does not know: left for a version that does
   },
 } satisfies ExportedHandler<Env>;
