@@ -75,7 +75,18 @@ export function recordingQueue<Body = unknown>(): Queue<Body> & { sent: Body[] }
 let messageCounter = 0;
 
 /** Runs the Worker's queue() handler on `bodies` as one batch from `queue`; returns which were acked or retried. */
-export async function consume(bodies: unknown[], queue = "postmark-events", workerEnv: Env = env, attempts = 1) {
+export interface ConsumeResult {
+  ackAll: boolean;
+  explicitAcks: string[];
+  retryMessages: { msgId: string; delaySeconds: number | undefined }[];
+}
+
+export async function consume(
+  bodies: unknown[],
+  queue = "postmark-events",
+  workerEnv: Env = env,
+  attempts = 1,
+): Promise<ConsumeResult> {
   const batch = createMessageBatch(
     queue,
     bodies.map((body) => ({ id: `m-${++messageCounter}`, timestamp: new Date(), attempts, body })),
@@ -91,8 +102,17 @@ export async function consume(bodies: unknown[], queue = "postmark-events", work
   }
   const ctx = createExecutionContext();
   await (worker as ExportedHandler<Env>).queue!(batch, workerEnv, ctx);
-  const result = await getQueueResult(batch, ctx);
-  return { ...result, retryMessages: result.retryMessages.map((r) => ({ ...r, delaySeconds: delays.get(r.msgId) })) };
+  const result: { ackAll: boolean; explicitAcks: string[]; retryMessages: { msgId: string }[] } = await getQueueResult(
+    batch,
+    ctx,
+  );
+  return {
+    explicitAcks: result.explicitAcks,
+    retryMessages: result.retryMessages.map((r: { msgId: string }) => ({
+      msgId: r.msgId,
+      delaySeconds: delays.get(r.msgId),
+    })),
+  };
 }
 
 /**
