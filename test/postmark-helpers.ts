@@ -107,6 +107,7 @@ export async function consume(
     ctx,
   );
   return {
+    ackAll: result.ackAll,
     explicitAcks: result.explicitAcks,
     retryMessages: result.retryMessages.map((r: { msgId: string }) => ({
       msgId: r.msgId,
