@@ -10,6 +10,9 @@ const TEST_ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // b
 const TEST_SMTP_DEADLINE_MS = 3000;
 // Test-only: lowers the Postmark API call bound (5 s in production) so each timeout test costs 1.5 s.
 const TEST_POSTMARK_TIMEOUT_MS = 1500;
+// Test-only: lower an import's bounds (300,000 entries, 90 s in production) so the limits can be reached.
+const TEST_IMPORT_MAX_ENTRIES = 2500;
+const TEST_IMPORT_DEADLINE_MS = 4000;
 
 /**
  * The Worker under test in workerd (vitest-pool-workers), shared with vitest.mta.config.ts: the test secrets and
@@ -59,6 +62,8 @@ export default defineConfig(async () => {
             SMTP_ALLOW_PRIVATE_HOSTS: "true",
             POSTMARK_API_URL: inject("postmark").url,
             TEST_POSTMARK_TIMEOUT_MS: String(TEST_POSTMARK_TIMEOUT_MS),
+            TEST_IMPORT_MAX_ENTRIES: String(TEST_IMPORT_MAX_ENTRIES),
+            TEST_IMPORT_DEADLINE_MS: String(TEST_IMPORT_DEADLINE_MS),
           },
           // An empty database for the test that applies the migrations in steps (test/change-feed-cursor.test.ts).
           { d1Databases: ["MIGRATION_STEPS_DB"] },

@@ -5,7 +5,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
 import { deadLettersApi } from "../src/schemas/dead-letters.ts";
+import { deliverabilityApi } from "../src/schemas/deliverability.ts";
 import { emailSettingsApi } from "../src/schemas/email-settings.ts";
+import { notificationsApi } from "../src/schemas/notifications.ts";
 import { postmarkConnectionApi } from "../src/schemas/postmark-connection.ts";
 import { callbackUrlApi, webhookReceiverApi } from "../src/schemas/postmark-webhook.ts";
 import type { Auth, RouteDeclaration } from "../src/schemas/route.ts";
@@ -25,6 +27,8 @@ const declarations: RouteDeclaration[] = [
   webhookReceiverApi,
   suppressionsApi,
   reportsApi,
+  deliverabilityApi,
+  notificationsApi,
 ].flatMap((api) => Object.values(api));
 
 const errorSchema = {

@@ -11,7 +11,9 @@ import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError, MAX_BODY_BYTES, notFound, payloadTooLarge } from "./http/errors";
 import { callbackUrlRoutes } from "./routes/callback-url";
 import { deadLetterRoutes } from "./routes/dead-letters";
+import { deliverabilityRoutes } from "./routes/deliverability";
 import { emailSettingsRoutes } from "./routes/email-settings";
+import { notificationRoutes } from "./routes/notifications";
 import { postmarkConnectionRoutes } from "./routes/postmark-connection";
 import { postmarkWebhookRoutes } from "./routes/postmark-webhook";
 import { reportRoutes } from "./routes/reports";
@@ -27,7 +29,9 @@ const tenantApi = new Hono<AppEnv>()
   .route("/", callbackUrlRoutes)
   .route("/", postmarkConnectionRoutes)
   .route("/", suppressionRoutes)
-  .route("/", reportRoutes);
+  .route("/", reportRoutes)
+  .route("/", deliverabilityRoutes)
+  .route("/", notificationRoutes);
 
 export const app = new Hono<AppEnv>();
 

@@ -2,8 +2,10 @@
 // (strict objects: a field the document does not list fails too).
 
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { deliverabilityApi } from "../src/schemas/deliverability";
 import { emailSettingsApi } from "../src/schemas/email-settings";
+import { notificationsApi } from "../src/schemas/notifications";
 import { postmarkConnectionApi } from "../src/schemas/postmark-connection";
 import { callbackUrlApi, webhookReceiverApi } from "../src/schemas/postmark-webhook";
 import type { RouteDeclaration } from "../src/schemas/route";
@@ -120,6 +122,42 @@ describe("answers match their declared response schemas", () => {
       await call("/v1/reports/bounces?from=2026-01-01&to=2026-12-31", auth),
       200,
     );
+  });
+
+  it("deliverability and notification routes", async () => {
+    const { tenant } = await connectedTenant();
+    const auth = { token: tenant.token };
+    await expectDeclared(deliverabilityApi.get, await call("/v1/deliverability", auth), 200);
+    const policy = await expectDeclared(
+      deliverabilityApi.getPolicy,
+      await call("/v1/deliverability/policy", auth),
+      200,
+    );
+    await expectDeclared(
+      deliverabilityApi.putPolicy,
+      await call("/v1/deliverability/policy", {
+        method: "PUT",
+        ...auth,
+        json: { ...policy, softBounces: { count: 3, withinDays: 7 } },
+      }),
+      200,
+    );
+    await expectDeclared(deliverabilityApi.get, await call("/v1/deliverability", auth), 200);
+    await expectDeclared(reportsApi.bounces, await call("/v1/reports/bounces", auth), 200);
+    await expectDeclared(notificationsApi.get, await call("/v1/notifications", auth), 200);
+    const url = `${inject("notifications").url}/hooks/ok/contract`;
+    await expectDeclared(
+      notificationsApi.putEndpoint,
+      await call("/v1/notifications/endpoint", { method: "PUT", ...auth, json: { url } }),
+      200,
+    );
+    await expectDeclared(
+      notificationsApi.rotate,
+      await call("/v1/notifications/endpoint/rotate", { method: "POST", ...auth }),
+      200,
+    );
+    await expectDeclared(notificationsApi.test, await call("/v1/notifications/test", { method: "POST", ...auth }), 200);
+    await expectDeclared(notificationsApi.get, await call("/v1/notifications", auth), 200);
   });
 
   it("the routes that talk to Postmark, reachable and not", async () => {

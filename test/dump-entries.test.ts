@@ -1,6 +1,6 @@
 // Reading Postmark's suppression dump entry by entry, whatever the chunks it arrives in.
 import { describe, expect, it } from "vitest";
-import { DumpFormatError, dumpEntries } from "../src/sync/dump-entries";
+import { DumpFormatError, dumpEntries, MAX_ENTRY_CHARS } from "../src/sync/dump-entries";
 
 /** `text` as a byte stream cut into pieces of `size` bytes (so cuts fall inside strings and escapes). */
 function chunked(text: string, size: number): ReadableStream<Uint8Array> {
@@ -40,5 +40,40 @@ describe("dumpEntries", () => {
     await expect(read('[{"Suppressions":[]}]', 3)).rejects.toThrow(DumpFormatError);
     await expect(read('{"Suppressions":[{"EmailAddress":"a@', 3)).rejects.toThrow(DumpFormatError);
     await expect(read('{"Suppressions":[{"EmailAddress":nope}]}', 3)).rejects.toThrow(DumpFormatError);
+  });
+
+  it("reads a key as JSON does, escapes included", async () => {
+    const escaped = '{"Suppre\\u0073sions":[{"EmailAddress":"a@example.com"}]}';
+    for (const size of [1, 5, 100]) {
+      expect(await read(escaped, size), `chunks of ${size}`).toEqual([[{ EmailAddress: "a@example.com" }]]);
+    }
+  });
+
+  it("refuses text that is not exactly one JSON object", async () => {
+    const cases = [
+      '{"Suppressions":[]}{"Suppressions":[{"EmailAddress":"b@example.com"}]}',
+      '{"Suppressions":[{"EmailAddress":"a@example.com"}]} garbage',
+      '{"Suppressions":[{"EmailAddress":"a@example.com"}]]}',
+      '{"Suppressions":[{"EmailAddress":"a@example.com"},]}',
+      '{"Suppressions":[{"EmailAddress":"a@example.com"} {"EmailAddress":"b@example.com"}]}',
+      '{"Suppressions":["a@example.com"]}',
+      '{"Suppressions" [{"EmailAddress":"a@example.com"}]}',
+      '{"Suppressions":[{"EmailAddress":"a@example.com"}],"Suppressions":[{"EmailAddress":"b@example.com"}]}',
+    ];
+    for (const text of cases) {
+      for (const size of [1, 7, 1000]) {
+        await expect(read(text, size), `${text} in chunks of ${size}`).rejects.toThrow(DumpFormatError);
+      }
+    }
+  });
+
+  it("refuses an entry longer than a few KB, and a huge value beside the list, without reading on", async () => {
+    const long = `{"Suppressions":[{"EmailAddress":"${"x".repeat(MAX_ENTRY_CHARS)}@example.com"}]}`;
+    await expect(read(long, 64)).rejects.toThrow(/longer than 4096 characters/);
+    await expect(read(long, long.length)).rejects.toThrow(/longer than 4096 characters/);
+    await expect(read(`{"Note":"${"y".repeat(100_000)}","Suppressions":[]}`, 1000)).rejects.toThrow(DumpFormatError);
+    // An entry just within the bound is read.
+    const fits = { EmailAddress: `${"z".repeat(MAX_ENTRY_CHARS - 40)}@example.com` };
+    expect(await read(JSON.stringify({ Suppressions: [fits] }), 100)).toEqual([[fits]]);
   });
 });

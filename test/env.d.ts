@@ -12,6 +12,9 @@ declare global {
       SMTP_ALLOW_PRIVATE_HOSTS?: string;
       /** Test-only: lowers the Postmark API call bound (see src/postmark/api/client.ts). */
       TEST_POSTMARK_TIMEOUT_MS: string;
+      /** Test-only: lower an import's entry cap and deadline (see src/sync/import.ts). */
+      TEST_IMPORT_MAX_ENTRIES: string;
+      TEST_IMPORT_DEADLINE_MS: string;
     }
   }
 }

@@ -52,6 +52,21 @@ describe("postmarkApi", () => {
     await expect(api.createSuppressions("outbound", Array(51).fill("x@example.com"))).rejects.toThrow(RangeError);
   });
 
+  it("reads Postmark's outbound stats: the overview, sends and bounces per day of one stream", async () => {
+    const { token } = await newPostmarkServer();
+    await standIn("/__standin/stats", { token, date: "2026-11-20", sent: 1000, bounces: { HardBounce: 120 } });
+    await standIn("/__standin/stats", { token, stream: "broadcast", date: "2026-11-20", sent: 7 });
+    const api = postmarkApi(env, token);
+    const query = { stream: "outbound", from: "2026-11-14", to: "2026-11-20" };
+    expect(await api.outboundOverview(query)).toMatchObject({ Sent: 1000, Bounced: 120, BounceRate: 12 });
+    expect(await api.sentCounts(query)).toEqual({ Days: [{ Date: "2026-11-20", Sent: 1000 }], Sent: 1000 });
+    expect((await api.bounceCounts(query)).Days).toEqual([{ Date: "2026-11-20", HardBounce: 120 }]);
+    await injectFault({ token, path: "/stats", status: 401, errorCode: 10, message: "Bad token" });
+    await expect(api.outboundOverview(query)).rejects.toBeInstanceOf(PostmarkRefused);
+    await injectFault({ token, path: "/stats", status: 503 });
+    await expect(api.sentCounts(query)).rejects.toBeInstanceOf(PostmarkUnavailable);
+  });
+
   it("turns a refused token (401, ErrorCode 10) into PostmarkRefused without the token in it", async () => {
     const err = await postmarkApi(env, "refused-token-abcdef")
       .getServer()
@@ -76,7 +91,24 @@ describe("postmarkApi", () => {
     const err = (await postmarkApi(env, token)
       .getServer()
       .catch((e: unknown) => e)) as PostmarkRefused;
-    expect(err.message).toBe("Token [token] is odd");
+    expect(err.message).toBe("Token [redacted] is odd");
+  });
+
+  it("keeps the token out in any case, and any long run of it", async () => {
+    const { token } = await newPostmarkServer();
+    const variants = [token.toUpperCase(), token.slice(0, -1), `${token.slice(0, 12)}-and-${token.slice(-12)}`];
+    await injectFault({ token, status: 422, errorCode: 300, message: `Tokens: ${variants.join(" / ")}`, times: 1 });
+    const err = (await postmarkApi(env, token)
+      .getServer()
+      .catch((e: unknown) => e)) as PostmarkRefused;
+    expect(err.message).toBe("Tokens: [redacted] / [redacted] / [redacted]-and[redacted]");
+  });
+
+  it("takes Postmark's names as one short line of text", async () => {
+    const { token } = await newPostmarkServer(`Evil\u202E\u0000name ${"x".repeat(2 * 1024 * 1024)}`);
+    const server = await postmarkApi(env, token).getServer();
+    expect(server.Name.length).toBeLessThanOrEqual(100);
+    expect(server.Name).toMatch(/^Evil {1,2}name x+\.\.\.$/);
   });
 
   it("turns a 500, a timeout and a closed port into PostmarkUnavailable", async () => {

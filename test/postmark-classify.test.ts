@@ -137,6 +137,13 @@ describe("classifyEvent", () => {
       null,
       "bounce",
     ],
+    ...(["Blocked", "DMARCPolicy", "SMTPApiError", "TemplateRenderingFailed"].map((type, i) => [
+      `sender-caused ${type}, even marked Inactive`,
+      fx.bounce(20 + i, "fine@example.com", "2026-03-01T00:00:00Z", type, true),
+      "count",
+      null,
+      "bounce",
+    ]) as [string, string, "count", null, string][]),
     ["delivery", fx.delivery, "ignore", null, null],
     ["delivery without RecordType (ServerId)", fx.deliveryWithoutRecordType, "ignore", null, null],
     ["open", fx.open, "ignore", null, null],

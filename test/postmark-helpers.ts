@@ -164,9 +164,21 @@ export async function report(tenant: TestTenant, query = "from=2026-01-01&to=202
     to: string;
     total: number;
     byType: Record<string, number>;
-    byDay: { date: string; count: number }[];
+    byDay: {
+      date: string;
+      count: number;
+      complaints: number;
+      sent: number | null;
+      bounceRate: number | null;
+      complaintRate: number | null;
+    }[];
+    bySource: { recipient: number; sender: number };
     spamComplaints: number;
     suppressed: number;
+    sent: number | null;
+    bounceRate: number | null;
+    complaintRate: number | null;
+    ratesReason: string | null;
   }>();
 }
 

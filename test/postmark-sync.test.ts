@@ -2,11 +2,12 @@
 // scheduled handler, and Postmark's echoes of our own changes. Against the local Postmark stand-in (a real
 // HTTP server, test/node/), whose webhook posts are replayed into the Worker.
 import { createScheduledController } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { postmarkApi } from "../src/postmark/api/client";
 import { syncState } from "../src/sync/state";
+import { hardBounce } from "./fixtures/postmark-events";
 import { call, configureEmail, expectError, type TestTenant, VALID_SETTINGS } from "./helpers";
 import {
   injectFault,
@@ -16,7 +17,7 @@ import {
   standInState,
   webhookDeliveries,
 } from "./postmark-api-helpers";
-import { createTenantWithWebhook, suppressionOf, type TenantWithWebhook } from "./postmark-helpers";
+import { createTenantWithWebhook, postEvent, suppressionOf, type TenantWithWebhook } from "./postmark-helpers";
 
 interface Connected extends TenantWithWebhook {
   postmarkToken: string;
@@ -411,5 +412,167 @@ describe("tenant isolation", () => {
     await runCron(a);
     expect((await standInState(b.postmarkToken)).pending).toEqual([]);
     expect(await pushOf(a, "later@example.com")).toMatchObject({ state: "done" });
+  });
+});
+
+describe("bounds a hostile Postmark or tenant cannot cross (issue 20)", () => {
+  const hostileDump = (token: string, kind: "endless" | "trickle", everyMs?: number) =>
+    standIn("/__standin/hostile-dump", { token, kind, everyMs });
+  const hostileReport = (token: string) =>
+    standIn<{ served: number; closed: boolean } | null>(`/__standin/hostile-dump?token=${encodeURIComponent(token)}`);
+  const rowCount = async (tenantId: string) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM suppressions WHERE tenant_id = ?1").bind(tenantId).first<{
+      n: number;
+    }>())!.n;
+  /** Polls until `check` holds (at most ~3 s): the stand-in sees a closed connection a moment after it happens. */
+  async function eventually(check: () => Promise<boolean>) {
+    for (let i = 0; i < 30 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    return check();
+  }
+
+  it("stops a dump that never ends at the entry cap, says what was merged, and closes the transfer", async () => {
+    const tenant = await connectedTenant();
+    await hostileDump(tenant.postmarkToken, "endless");
+    const res = await importFrom(tenant);
+    const body = await expectError(res, 422, "import_too_large");
+    // The suite's cap is 2,500 entries (vitest.config.ts; 300,000 in production).
+    expect(body.message).toMatch(/more than 2,500 entries.*2500 added.*the rest was not read/);
+    expect(await rowCount(tenant.id)).toBe(2500);
+    expect(await eventually(async () => (await hostileReport(tenant.postmarkToken))?.closed === true)).toBe(true);
+  });
+
+  it("gives up on a dump that trickles one byte at a time at the deadline", async () => {
+    const tenant = await connectedTenant();
+    // A byte every 400 ms: the idle bound (1.5 s in the suite) never fires; the overall deadline (4 s) does.
+    await hostileDump(tenant.postmarkToken, "trickle", 400);
+    const res = await importFrom(tenant);
+    const body = await expectError(res, 503, "postmark_unavailable");
+    expect(body.message).toContain("did not arrive within 4 s");
+    expect(await eventually(async () => (await hostileReport(tenant.postmarkToken))?.closed === true)).toBe(true);
+    expect((await syncState(env.DB, tenant.id)).lastError).toMatchObject({
+      message: expect.stringContaining("did not arrive within 4 s"),
+    });
+  });
+
+  it("stops reading when the caller goes away", async () => {
+    const tenant = await connectedTenant();
+    await hostileDump(tenant.postmarkToken, "trickle", 200);
+    const caller = new AbortController();
+    const answer = exports.default
+      .fetch(
+        new Request("https://edge.test/v1/suppressions/import", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${tenant.token}`, "Content-Type": "application/json" },
+          body: "{}",
+          signal: caller.signal,
+        }),
+      )
+      .catch(() => null);
+    await eventually(async () => ((await hostileReport(tenant.postmarkToken))?.served ?? 0) > 0);
+    caller.abort();
+    await answer;
+    // Well before the 4 s deadline.
+    const closed = await eventually(async () => (await hostileReport(tenant.postmarkToken))?.closed === true);
+    expect(closed).toBe(true);
+    expect((await hostileReport(tenant.postmarkToken))!.served).toBeLessThan(15);
+  });
+
+  it("takes a CreatedAt far in the future as the import's own time", async () => {
+    const tenant = await connectedTenant();
+    await seed(tenant.postmarkToken, "future@example.com", "HardBounce", "Recipient", "8999-01-01T00:00:00Z");
+    expect(await (await importFrom(tenant)).json()).toMatchObject({ added: 1 });
+    const row = await suppressionOf(tenant, "future@example.com");
+    expect(Date.parse(row!.suppressedAt as string)).toBeLessThan(Date.now() + 6 * 60_000);
+    // Reactivated here, the address can be suppressed again by a real bounce dated now.
+    await reactivate(tenant, "future@example.com");
+    const bounce = JSON.parse(hardBounce);
+    await postEvent(
+      tenant,
+      JSON.stringify({ ...bounce, ID: 77001, Email: "future@example.com", BouncedAt: new Date().toISOString() }),
+    );
+    expect(await suppressionOf(tenant, "future@example.com")).toMatchObject({ reason: "hard_bounce" });
+  });
+
+  it("an import brings in a suppression made in Postmark after our own suppression and reactivation", async () => {
+    const tenant = await connectedTenant();
+    await add(tenant, ["moved@example.com"]);
+    await replayDeliveries(await flush(tenant));
+    await reactivate(tenant, "moved@example.com");
+    await replayDeliveries(await flush(tenant, 1));
+    expect(await suppressionOf(tenant, "moved@example.com")).toBeNull();
+    // Someone suppresses the address in Postmark itself (Origin Customer), within our create push's window.
+    const since = (await webhookDeliveries(tenant.postmarkToken)).length;
+    await postmarkApi(env, tenant.postmarkToken).createSuppressions("outbound", ["moved@example.com"]);
+    await replayDeliveries(await flush(tenant, since));
+    expect(await postmarkList(tenant.postmarkToken)).toEqual({ "moved@example.com": "ManualSuppression" });
+    // The webhook alone is taken for our echo (the known limit); the import must not be.
+    expect(await (await importFrom(tenant)).json()).toMatchObject({ seen: 1, added: 1, skipped: 0 });
+    expect(await suppressionOf(tenant, "moved@example.com")).toMatchObject({ reason: "manual", origin: "postmark" });
+  });
+
+  it("one tenant's backlog does not hold back another tenant's push", async () => {
+    const busy = await connectedTenant();
+    const quiet = await connectedTenant();
+    // Postmark refuses the busy tenant's calls: 600 pushes stay pending (more than one scheduled run claims).
+    await injectFault({ token: busy.postmarkToken, path: "/message-streams", status: 500, times: 100 });
+    const emails = Array.from({ length: 600 }, (_, i) => `backlog-${i}@example.com`);
+    expect((await add(busy, emails)).status).toBe(200);
+    await injectFault({ token: quiet.postmarkToken, path: "/message-streams", status: 500, times: 1 });
+    await add(quiet, ["waiting@example.com"]);
+    expect(await pushOf(quiet, "waiting@example.com")).toMatchObject({ state: "pending" });
+    // The busy tenant's pushes have been waiting longest.
+    const due = (tenantId: string, at: string) =>
+      env.DB.prepare("UPDATE postmark_pushes SET next_attempt_at = ?2 WHERE tenant_id = ?1 AND state = 'pending'")
+        .bind(tenantId, at)
+        .run();
+    await due(busy.id, "2000-01-01T00:00:00.0000000Z");
+    await due(quiet.id, "2001-01-01T00:00:00.0000000Z");
+    await worker.scheduled(createScheduledController(), env);
+    expect(await pushOf(quiet, "waiting@example.com")).toMatchObject({ state: "done" });
+  });
+
+  it("refuses changes that would push more while 5000 pushes of the tenant wait, and changes nothing", async () => {
+    const tenant = await connectedTenant();
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+       INSERT INTO postmark_pushes (tenant_id, stream, email, version, action, state, attempts, requested_at, next_attempt_at)
+       SELECT ?1, 'outbound', 'waiting-' || i || '@example.com', 'v' || i, 'create', 'pending', 1,
+              '2026-01-01T00:00:00.0000000Z', '2999-01-01T00:00:00.0000000Z' FROM n`,
+    )
+      .bind(tenant.id)
+      .run();
+    const res = await add(tenant, ["one-more@example.com"]);
+    const body = await expectError(res, 429, "too_many_pending_pushes");
+    expect(body.message).toContain("5000 changes are still waiting");
+    expect(res.headers.get("Retry-After")).toBe("60");
+    expect(await suppressionOf(tenant, "one-more@example.com")).toBeNull();
+    // A tenant without settings pushes nothing, so the cap does not apply to it.
+    const other = await createTenantWithWebhook();
+    expect((await add(other, ["fine@example.com"])).status).toBe(200);
+  });
+
+  it("limits suppression changes to 60 a minute and imports to 10 an hour, per tenant", async () => {
+    const tenant = await createTenantWithWebhook();
+    const other = await createTenantWithWebhook();
+    for (let i = 0; i < 30; i++) {
+      expect((await add(tenant, ["flip@example.com"])).status).toBe(200);
+      expect((await reactivate(tenant, "flip@example.com")).status).toBe(204);
+    }
+    const res = await add(tenant, ["flip@example.com"]);
+    await expectError(res, 429, "rate_limited");
+    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(await suppressionOf(tenant, "flip@example.com")).toBeNull();
+    // Another tenant is not affected.
+    expect((await add(other, ["flip@example.com"])).status).toBe(200);
+
+    const importer = await connectedTenant();
+    for (let i = 0; i < 10; i++) expect((await importFrom(importer)).status).toBe(200);
+    await expectError(await importFrom(importer), 429, "rate_limited");
+    const install = await call("/v1/email/webhook/install", { method: "POST", token: importer.token });
+    expect(install.status).toBe(200);
+    expect(await install.json()).toMatchObject({
+      installed: true,
+      import: { failed: expect.stringContaining("10 imports") },
+    });
   });
 });

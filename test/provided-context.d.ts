@@ -44,6 +44,8 @@ declare module "vitest" {
       /** GET /log?since=N -> {size, text} of Postfix's log; GET /mail?to=addr -> delivered messages, strictly parsed. */
       inspectorUrl: string;
     };
+    /** A platform's notification endpoint (test/node/notification-receiver.ts): POST /hooks/<ok|fail|redirect|slow>/..., GET /received?path=. */
+    notifications: { url: string };
     /** The local Postmark API stand-in (scripts/lib/postmark-api/); the Worker's POSTMARK_API_URL in tests. */
     postmark: {
       url: string;

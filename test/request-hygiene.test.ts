@@ -50,6 +50,8 @@ describe("JSON bodies need a JSON Content-Type", () => {
       ["/v1/suppressions", "POST", bearer, { emails: ["smuggled@example.com"] }],
       ["/v1/suppressions/check", "POST", bearer, { emails: ["smuggled@example.com"] }],
       ["/v1/email/webhook/rotate", "POST", bearer, { overlapHours: 0 }],
+      ["/v1/deliverability/policy", "PUT", bearer, { thresholds: {}, softBounces: null }],
+      ["/v1/notifications/endpoint", "PUT", bearer, { url: "https://hooks.example.com/x" }],
     ];
     const before = await stateOf(tenant.id);
     for (const [path, method, auth, json] of routes) {

@@ -12,7 +12,7 @@ describe("the suppression model", () => {
       "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'suppressions'",
     ).first<{ sql: string }>();
     const check = /reason\s+IN\s*\(([^)]*)\)/i.exec(table?.sql ?? "");
-    expect(check, "CHECK (reason IN (...)) in migrations/0002_suppressions.sql").not.toBeNull();
+    expect(check, "CHECK (reason IN (...)) in migrations/0011_deliverability_guard.sql").not.toBeNull();
     const inDatabase = [...check![1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]);
     expect(new Set(inDatabase)).toEqual(new Set(SUPPRESSION_REASONS));
     expect(inDatabase).toHaveLength(SUPPRESSION_REASONS.length);

@@ -190,6 +190,10 @@ const RANDOM_PATHS = [
   "/v1/suppressions/changes",
   "/v1/suppressions/%E2%98%83%40example.com",
   "/v1/suppressions/%",
+  "/v1/suppressions/import",
+  "/v1/suppressions/someone%40example.com/postmark",
+  "/v1/email/webhook/install",
+  "/v1/email/postmark",
   "/v1/reports/bounces",
   "/webhooks/postmark/",
   "/webhooks/postmark/no-such-tenant",
@@ -285,6 +289,7 @@ function fuzzRequest(random: Random, tenants: BenchTenant[], adminToken: string)
     const [method, path] = pick(random, [
       ["POST", "/v1/suppressions/check"],
       ["POST", "/v1/suppressions"],
+      ["POST", "/v1/suppressions/import"],
       ["PUT", "/v1/email/settings"],
       ["POST", "/v1/email/test"],
     ] as const);

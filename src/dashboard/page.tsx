@@ -5,6 +5,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { DEFAULT_STREAM, SUPPRESSION_REASONS, type SuppressionReason } from "../model/suppression";
+import { DeliverabilityView } from "./deliverability-view";
 
 /** The dashboard's words for each reason: the filter's options, which the script also uses for the rows. */
 const REASON_LABELS: Record<SuppressionReason, string> = {
@@ -12,10 +13,11 @@ const REASON_LABELS: Record<SuppressionReason, string> = {
   spam_complaint: "Spam complaint",
   unsubscribe: "Unsubscribed",
   manual: "Added manually",
+  soft_bounce: "Repeated soft bounces",
 };
 
 /** A labelled input with a hint and an error line the script fills from the API's `fields`. */
-function Field(props: {
+export function Field(props: {
   id: string;
   label: string;
   hint?: Child;
@@ -49,7 +51,7 @@ function Field(props: {
   );
 }
 
-function View(props: { id: string; title: string; children: Child }) {
+export function View(props: { id: string; title: string; children: Child }) {
   return (
     <section id={`view-${props.id}`} class="view" aria-labelledby={`${props.id}-title`} hidden>
       <h1 id={`${props.id}-title`} tabindex={-1}>
@@ -73,7 +75,7 @@ const YesOrCancel = (props: { yes: string; id?: string; danger?: boolean }) => (
   </div>
 );
 
-const Notice = (props: { id: string }) => (
+export const Notice = (props: { id: string }) => (
   <div id={props.id} class="notice" role="status" aria-live="polite" hidden></div>
 );
 
@@ -108,6 +110,9 @@ export function DashboardPage() {
                 </li>
                 <li>
                   <a href="#suppressions">Suppression list</a>
+                </li>
+                <li>
+                  <a href="#deliverability">Deliverability</a>
                 </li>
               </ul>
             </nav>
@@ -304,6 +309,8 @@ export function DashboardPage() {
                 </table>
               </div>
             </View>
+
+            <DeliverabilityView />
 
             <View id="suppressions" title="Suppression list">
               <p>

@@ -3,6 +3,7 @@ import { changeVersion } from "../model/suppression";
 import type { PostmarkEvent } from "../postmark/classify";
 import { eventTime, toIsoMillis } from "../postmark/timestamps";
 import { echoMatch } from "../sync/echo";
+import { softBounceStatements } from "./soft-bounces";
 import { postmarkChangeStatement } from "./suppressions";
 
 /** One delivery of an event to the webhook. */
@@ -18,7 +19,8 @@ export interface Receipt {
 /**
  * The statements that store one event and apply its change, with no read before them: run them in one
  * `DB.batch` (a transaction), alone or after other events' statements. Storing an event twice, or in
- * any order relative to others, ends in the same state.
+ * any order relative to others, ends in the same state. A soft bounce also applies the tenant's soft-bounce
+ * policy (db/soft-bounces.ts).
  */
 export function eventStatements(
   db: D1Database,
@@ -67,6 +69,9 @@ export function eventStatements(
         echo: event.echoOf ? echoMatch(event.echoOf, occurredAt) : null,
       }),
     );
+  }
+  if (event.softBounce && event.email !== null) {
+    statements.push(...softBounceStatements(db, tenantId, { ...event, email: event.email }, occurredAt, receipt));
   }
   return statements;
 }

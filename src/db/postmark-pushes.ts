@@ -136,22 +136,38 @@ export async function newestPushes(
 }
 
 /**
- * Claims up to `limit` pending pushes that are due, of every tenant, soonest first: each gets one more
- * attempt and a provisional next attempt time (`leaseUntil`) written before Postmark is called, so a run that
- * dies half-way is retried later, and two overlapping runs never push the same row twice.
+ * Claims up to `limit` pending pushes that are due, the tenants in turn (each tenant's soonest first, then
+ * the next tenant's, so one tenant's backlog never holds another's push back for more than one run): each
+ * gets one more attempt and a provisional next attempt time (`leaseUntil`) written before Postmark is called,
+ * so a run that dies half-way is retried later, and two overlapping runs never push the same row twice.
  */
 export async function claimDuePushes(db: D1Database, at: string, limit: number, leaseUntil: string): Promise<Push[]> {
   const { results } = await db
     .prepare(
       `UPDATE postmark_pushes SET attempts = attempts + 1, last_attempt_at = ?1, next_attempt_at = ?3
        WHERE state = 'pending' AND (tenant_id, stream, email, version) IN (
-         SELECT tenant_id, stream, email, version FROM postmark_pushes
-         WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2)
+         SELECT tenant_id, stream, email, version FROM (
+           SELECT tenant_id, stream, email, version, next_attempt_at,
+             row_number() OVER (PARTITION BY tenant_id ORDER BY next_attempt_at) AS turn
+           FROM postmark_pushes WHERE state = 'pending' AND next_attempt_at <= ?1)
+         ORDER BY turn, next_attempt_at LIMIT ?2)
        RETURNING *`,
     )
     .bind(at, limit, leaseUntil)
     .all<PushRow>();
   return results.map(toPush);
+}
+
+/** The most pushes one tenant may have waiting (README): beyond it, changes that push are refused with 429. */
+export const MAX_PENDING_PUSHES = 5000;
+
+/** How many of the tenant's pushes are waiting for Postmark. */
+export async function pendingPushCount(db: D1Database, tenantId: string): Promise<number> {
+  const row = await db
+    .prepare("SELECT count(*) AS n FROM postmark_pushes WHERE tenant_id = ?1 AND state = 'pending'")
+    .bind(tenantId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }
 
 export type PushOutcome =

@@ -1,9 +1,13 @@
 // SQL for the bounce report.
+import { isSenderCaused } from "../postmark/classify";
 
 export interface BounceReport {
   total: number;
   byType: Record<string, number>;
-  byDay: { date: string; count: number }[];
+  /** count: bounces; complaints: spam complaints (for the day's complaint rate). */
+  byDay: { date: string; count: number; complaints: number }[];
+  /** Bounces the recipient caused, and those the sender did (postmark/classify.ts: never suppressing). */
+  bySource: { recipient: number; sender: number };
   spamComplaints: number;
   suppressed: number;
 }
@@ -30,15 +34,25 @@ export async function bounceReport(
       )
       .bind(tenantId, stream),
   ]);
-  const report: BounceReport = { total: 0, byType: {}, byDay: [], spamComplaints: 0, suppressed: 0 };
+  const report: BounceReport = {
+    total: 0,
+    byType: {},
+    byDay: [],
+    bySource: { recipient: 0, sender: 0 },
+    spamComplaints: 0,
+    suppressed: 0,
+  };
   const perDay = new Map<string, number>();
+  const complaintsPerDay = new Map<string, number>();
   for (const row of events!.results as { day: string; kind: string; type: string; n: number }[]) {
     if (row.kind === "spam_complaint") {
       report.spamComplaints += row.n;
+      complaintsPerDay.set(row.day, (complaintsPerDay.get(row.day) ?? 0) + row.n);
       continue;
     }
     report.total += row.n;
     report.byType[row.type] = (report.byType[row.type] ?? 0) + row.n;
+    report.bySource[isSenderCaused(row.type) ? "sender" : "recipient"] += row.n;
     perDay.set(row.day, (perDay.get(row.day) ?? 0) + row.n);
   }
   for (
@@ -47,7 +61,7 @@ export async function bounceReport(
     day.setUTCDate(day.getUTCDate() + 1)
   ) {
     const date = day.toISOString().slice(0, 10);
-    report.byDay.push({ date, count: perDay.get(date) ?? 0 });
+    report.byDay.push({ date, count: perDay.get(date) ?? 0, complaints: complaintsPerDay.get(date) ?? 0 });
   }
   report.suppressed = (current!.results[0] as { n: number } | undefined)?.n ?? 0;
   return report;

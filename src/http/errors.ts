@@ -12,10 +12,18 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string>,
+    /** Response headers that go with it (Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
 }
+
+/** 429 with the seconds to wait, in the message and in Retry-After. */
+export const rateLimited = (code: string, message: string, retryAfterSeconds: number) =>
+  new ApiError(429, code, `${message} Try again in ${retryAfterSeconds} s.`, undefined, {
+    "Retry-After": String(retryAfterSeconds),
+  });
 
 export const unauthorized = () =>
   new ApiError(
@@ -62,7 +70,7 @@ function errorBody(error: ApiError) {
 }
 
 export function errorResponse(c: Context, error: ApiError) {
-  return c.json(errorBody(error), error.status);
+  return c.json(errorBody(error), error.status, error.headers);
 }
 
 /** The one log line format for failures: what failed, then the error's name and message only (a stack or a

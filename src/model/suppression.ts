@@ -1,9 +1,9 @@
 // The suppression model: the words and rules every layer shares (the API's schemas, the Postmark classifier,
-// the SQL, the dashboard). Pure: no I/O, no imports. migrations/0002_suppressions.sql repeats the reasons in a
+// the SQL, the dashboard). Pure: no I/O, no imports. migrations/0011_deliverability_guard.sql repeats the reasons in a
 // CHECK constraint; test/suppression-model.test.ts keeps the two (and the dashboard) in agreement.
 
 /** Why an address is on the list. */
-export const SUPPRESSION_REASONS = ["hard_bounce", "spam_complaint", "unsubscribe", "manual"] as const;
+export const SUPPRESSION_REASONS = ["hard_bounce", "spam_complaint", "unsubscribe", "manual", "soft_bounce"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 /** The message stream of an event or request that names none: Postmark's default transactional stream. */

@@ -25,6 +25,10 @@ export interface PostmarkEvent {
    * be the echo of ("create": suppressed by hand, "delete": reactivated). Null for every other event.
    */
   echoOf: "create" | "delete" | null;
+  /** For a bounce: who caused it (SENDER_CAUSED_BOUNCE_TYPES); null for other events. */
+  fault: "sender" | "recipient" | null;
+  /** A bounce that counts toward the recipient's soft bounces (the tenant's soft-bounce policy, db/soft-bounces.ts). */
+  softBounce: boolean;
   /** Set when effect is "suppress". */
   suppression: {
     reason: SuppressionReason;
@@ -58,6 +62,28 @@ const BOUNCE_TYPES: Record<string, { reason: SuppressionReason; always?: true }>
   ManuallyDeactivated: { reason: "manual" },
 };
 const OTHER_BOUNCE_TYPE: { reason: SuppressionReason; always?: true } = { reason: "hard_bounce" };
+
+/**
+ * Bounce Types that say the sender is the problem, from Postmark's bounce type table: Blocked (the receiving
+ * server refused the sender or its content: reputation, a blocklist, a filter), DMARCPolicy (the sender's
+ * domain failed DMARC), SMTPApiError (Postmark refused the send itself) and TemplateRenderingFailed (the
+ * sender's template). The recipient's address may be fine, so these never suppress it, even when Postmark
+ * marks it Inactive, and never count toward its soft bounces; the report shows them apart.
+ */
+export const SENDER_CAUSED_BOUNCE_TYPES: readonly string[] = [
+  "Blocked",
+  "DMARCPolicy",
+  "SMTPApiError",
+  "TemplateRenderingFailed",
+];
+export const isSenderCaused = (type: string): boolean => SENDER_CAUSED_BOUNCE_TYPES.includes(type);
+
+/**
+ * The bounce Type that counts toward the soft-bounce policy: SoftBounce, Postmark's "unable to deliver for now"
+ * after its own retries. Transient (a delay Postmark is still retrying) and DnsError (often a passing fault of
+ * the recipient's DNS) do not; the partial index of migrations/0011 is on this Type.
+ */
+export const SOFT_BOUNCE_TYPE = "SoftBounce";
 
 /** SubscriptionChange SuppressionReason -> reason; ManualSuppression (or none) depends on who suppressed. */
 const SUBSCRIPTION_REASONS: Record<string, SuppressionReason> = {
@@ -115,7 +141,8 @@ function bounce(
   const email = toAddress(p.Email);
   const occurredAt = toUtcTimestamp(p.BouncedAt);
   const id = bounceId(p.ID);
-  const suppresses = email !== null && (rule.always === true || p.Inactive === true);
+  const senderCaused = kind === "bounce" && isSenderCaused(type);
+  const suppresses = email !== null && !senderCaused && (rule.always === true || p.Inactive === true);
   return {
     action: "store",
     event: {
@@ -131,6 +158,8 @@ function bounce(
       bounceId: id,
       messageId,
       echoOf: null,
+      fault: kind === "bounce" ? (senderCaused ? "sender" : "recipient") : null,
+      softBounce: email !== null && kind === "bounce" && type === SOFT_BOUNCE_TYPE,
       suppression: suppresses
         ? {
             reason: rule.reason,
@@ -168,6 +197,8 @@ function subscriptionChange(p: Record<string, unknown>, stream: string, messageI
       bounceId: null,
       messageId,
       echoOf: origin !== "Customer" ? null : !suppresses ? "delete" : reason === "manual" ? "create" : null,
+      fault: null,
+      softBounce: false,
       suppression: suppresses
         ? {
             reason,

@@ -31,7 +31,11 @@ export function smtpDestinationProblems(host: string, port: number, allowPrivate
   return problems;
 }
 
-function hostPolicyProblem(host: string): string | null {
+/**
+ * What is wrong with `host` (lower-cased, IPv6 without brackets) as a destination a tenant chose: null when it is
+ * a public IP address or a public DNS name. Also the rule for notification endpoints (src/notifications/).
+ */
+export function hostPolicyProblem(host: string): string | null {
   if (host.includes(":")) {
     return ipaddr.IPv6.isValid(host) && isPublicIpv6(ipaddr.IPv6.parse(host))
       ? null

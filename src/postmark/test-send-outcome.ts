@@ -1,5 +1,6 @@
 // Every way a test send can end, as the one error code, message and hint that POST /v1/email/test answers.
 // Pure: the SMTP session (smtp-test-send.ts) reports what happened as an SmtpFailure, this decides what it means.
+import { peerText } from "../text";
 import type { SendSettings } from "./test-message";
 
 export type TestSendErrorCode =
@@ -75,13 +76,8 @@ const WAITING_FOR: Record<SmtpStep, string> = {
 
 /** A server reply made safe to show: one line, printable, bounded, with any secret removed. */
 export function sanitiseReply(reply: string, secrets: readonly string[] = []): string {
-  let text = reply
-    .replace(/\r?\n/g, " ")
-    .replace(/[^\x20-\x7e]/g, "?")
-    .replace(/\s+/g, " ")
-    .trim();
-  for (const secret of secrets) if (secret) text = text.split(secret).join("[redacted]");
-  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  // SMTP replies are ASCII: anything else is shown as "?".
+  return peerText(reply.replace(/[^\x20-\x7e\r\n\t]/g, "?"), 203, secrets);
 }
 
 export const notConfigured = (why = "Email is not set up yet"): TestSendError => ({

@@ -4,6 +4,7 @@ import { type Context, Hono } from "hono";
 import { newWebhookCredential, revealPassword } from "../crypto/webhook-credentials";
 import { getEmailSettings } from "../db/email-settings";
 import { saveInstalledWebhook } from "../db/postmark-connections";
+import { RATE_LIMITS, takeQuota } from "../db/rate-limits";
 import {
   currentCredential,
   ensureCredential,
@@ -17,7 +18,7 @@ import { forgetCachedWebhookCredentials } from "../http/webhook-auth";
 import { PostmarkRefused, PostmarkUnavailable, postmarkApi } from "../postmark/api/client";
 import { installWebhook, uninstallWebhook, updateWebhookCredentials } from "../postmark/api/webhook-install";
 import { callbackUrlApi as api } from "../schemas/postmark-webhook";
-import { importSuppressions } from "../sync/import";
+import { ImportTooLarge, importSuppressions } from "../sync/import";
 
 /** The tenant's callback URL, without credentials. */
 export function callbackUrl(c: Context<AppEnv>): string {
@@ -110,6 +111,26 @@ register(callbackUrlRoutes, api.rotate, async (c) => {
   return c.json({ ...view, postmark: await rotateInPostmark(c, view) });
 });
 
+/** The import that follows an install: its result, or why it did not run or failed (the install stands). */
+async function importOnInstall(c: Context<AppEnv>, token: string, stream: string) {
+  const tenantId = c.get("tenantId");
+  const retryAfter = await takeQuota(c.env.DB, tenantId, "imports");
+  if (retryAfter !== null) {
+    const { limit } = RATE_LIMITS.imports;
+    return {
+      failed: `Not imported: at most ${limit} imports from Postmark an hour can be made; import in ${retryAfter} s (POST /v1/suppressions/import).`,
+    };
+  }
+  return importSuppressions(c.env, tenantId, token, stream, c.req.raw.signal).then(
+    (result) => result,
+    (err: unknown) => {
+      if (err instanceof ImportTooLarge) return { failed: err.message };
+      if (!(err instanceof PostmarkRefused || err instanceof PostmarkUnavailable)) throw err;
+      return { failed: postmarkApiError(err).message };
+    },
+  );
+}
+
 register(callbackUrlRoutes, api.install, async (c) => {
   const tenantId = c.get("tenantId");
   const { settings, token, api: postmark } = await connectedApi(c);
@@ -119,13 +140,7 @@ register(callbackUrlRoutes, api.install, async (c) => {
   await saveInstalledWebhook(c.env.DB, tenantId, { webhookId, stream, installedAt: new Date().toISOString() });
   // From now on the webhook brings every change; what Postmark suppressed before comes in by one import. The
   // webhook stays installed if the import fails: the answer says why, and POST /v1/suppressions/import retries.
-  const imported = await importSuppressions(c.env, tenantId, token, stream).then(
-    (result) => result,
-    (err: unknown) => {
-      if (!(err instanceof PostmarkRefused || err instanceof PostmarkUnavailable)) throw err;
-      return { failed: postmarkApiError(err).message };
-    },
-  );
+  const imported = await importOnInstall(c, token, stream);
   return c.json({ installed: true, webhookId, stream, created, import: imported });
 });
 

@@ -3,7 +3,8 @@
 import { type Context, Hono } from "hono";
 import { base64UrlToBytes, bytesToBase64Url, utf8Bytes } from "../crypto/encoding";
 import { getEmailSettings } from "../db/email-settings";
-import { latestPush, newestPushes } from "../db/postmark-pushes";
+import { latestPush, MAX_PENDING_PUSHES, newestPushes, pendingPushCount } from "../db/postmark-pushes";
+import { RATE_LIMITS, type RateLimitedAction, takeQuota } from "../db/rate-limits";
 import {
   addSuppressions,
   checkSuppressions,
@@ -15,13 +16,13 @@ import {
 } from "../db/suppressions";
 import { normaliseEmail } from "../email-address";
 import type { AppEnv } from "../http/app-env";
-import { ApiError, notFound, validationFailed } from "../http/errors";
+import { ApiError, notFound, rateLimited, validationFailed } from "../http/errors";
 import { register } from "../http/route";
 import { suppressionsCsv } from "../http/suppressions-csv";
 import { type ChangeEffect, changeVersion } from "../model/suppression";
 import { toIsoMillis, utcNow } from "../postmark/timestamps";
 import { suppressionsApi as api } from "../schemas/suppressions";
-import { importSuppressions } from "../sync/import";
+import { ImportTooLarge, importSuppressions } from "../sync/import";
 import { after, type PushReport, pushNow, retryDelayMs } from "../sync/push";
 
 // base64url of UTF-8 JSON: addresses may hold any Unicode (btoa alone only takes Latin-1).
@@ -72,6 +73,31 @@ async function pushCommitted(c: Context<AppEnv>, token: string, stream: string, 
   );
 }
 
+/** Counts one use of a tenant's quota (db/rate-limits.ts), or refuses the request with 429. */
+async function spendQuota(c: Context<AppEnv>, action: RateLimitedAction) {
+  const retryAfter = await takeQuota(c.env.DB, c.get("tenantId"), action);
+  if (retryAfter === null) return;
+  const { limit, windowSeconds } = RATE_LIMITS[action];
+  const what = action === "imports" ? "imports from Postmark" : "suppression changes (adds and reactivations)";
+  const per = windowSeconds === 60 ? "a minute" : "an hour";
+  throw rateLimited("rate_limited", `At most ${limit} ${what} ${per} can be made.`, retryAfter);
+}
+
+/**
+ * Refuses a change that would push `count` more addresses to Postmark while the tenant already has
+ * MAX_PENDING_PUSHES waiting (Postmark down or refusing): the outbox of one tenant stays bounded.
+ */
+async function requireOutboxRoom(c: Context<AppEnv>, count: number) {
+  const pending = await pendingPushCount(c.env.DB, c.get("tenantId"));
+  if (pending + count <= MAX_PENDING_PUSHES) return;
+  throw rateLimited(
+    "too_many_pending_pushes",
+    `${pending} changes are still waiting to reach Postmark, and at most ${MAX_PENDING_PUSHES} may wait: ` +
+      "GET /v1/email/postmark says why Postmark has not taken them (fix the token or the stream), or wait for the retries.",
+    60,
+  );
+}
+
 /** The first retry of a push the route's own try leaves pending. */
 const firstRetry = () => ({ retryAt: after(retryDelayMs(1)) });
 
@@ -117,7 +143,9 @@ register(suppressionRoutes, api.check, async (c) => {
 register(suppressionRoutes, api.add, async (c) => {
   const input = c.req.valid("json");
   const emails = [...new Set(input.emails.map(normaliseEmail))];
+  await spendQuota(c, "suppression_changes");
   const postmark = await postmarkOf(c);
+  if (postmark) await requireOutboxRoom(c, emails.length);
   // The change and the intent to push it are committed together, before Postmark is called.
   const added = await addSuppressions(
     c.env.DB,
@@ -142,8 +170,14 @@ register(suppressionRoutes, api.import, async (c) => {
     );
   }
   const stream = c.req.valid("json").stream ?? postmark.stream;
+  await spendQuota(c, "imports");
   // Postmark refusing or unreachable: 502 postmark_error / 503 postmark_unavailable (http/errors.ts).
-  return c.json(await importSuppressions(c.env, c.get("tenantId"), postmark.token, stream));
+  try {
+    return c.json(await importSuppressions(c.env, c.get("tenantId"), postmark.token, stream, c.req.raw.signal));
+  } catch (err) {
+    if (err instanceof ImportTooLarge) throw new ApiError(422, "import_too_large", err.message);
+    throw err;
+  }
 });
 
 register(suppressionRoutes, api.push, async (c) => {
@@ -164,7 +198,9 @@ register(suppressionRoutes, api.get, async (c) => {
 register(suppressionRoutes, api.reactivate, async (c) => {
   const { email } = c.req.valid("param");
   const { stream } = c.req.valid("query");
+  await spendQuota(c, "suppression_changes");
   const postmark = await postmarkOf(c);
+  if (postmark) await requireOutboxRoom(c, 1);
   const result = await reactivateSuppression(
     c.env.DB,
     c.get("tenantId"),

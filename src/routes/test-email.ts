@@ -5,7 +5,7 @@ import { getEmailSettings } from "../db/email-settings";
 import { findSuppression } from "../db/suppressions";
 import { finishTestSend, SENT, startTestSend, TEST_SENDS_PER_MINUTE } from "../db/test-sends";
 import type { AppEnv } from "../http/app-env";
-import { ApiError, validationFailed } from "../http/errors";
+import { ApiError, rateLimited, validationFailed } from "../http/errors";
 import { register } from "../http/route";
 import { smtpDestinationProblems } from "../postmark/smtp-destination";
 import { ehloArgument, SMTP_DEADLINE_MS, sendOverSmtp } from "../postmark/smtp-test-send";
@@ -21,12 +21,8 @@ import {
 import { testEmailApi as api, type TestEmailInput } from "../schemas/test-email";
 import { sameDestination } from "./email-settings";
 
-const rateLimited = () =>
-  new ApiError(
-    429,
-    "rate_limited",
-    `At most ${TEST_SENDS_PER_MINUTE} test emails a minute can be sent: wait a minute and try again.`,
-  );
+const testSendsExceeded = () =>
+  rateLimited("rate_limited", `At most ${TEST_SENDS_PER_MINUTE} test emails a minute can be sent.`, 60);
 
 /**
  * The SMTP deadline: SMTP_DEADLINE_MS, or lower when the test-only binding TEST_SMTP_DEADLINE_MS asks for it
@@ -84,7 +80,7 @@ register(testEmailRoutes, api.send, async (c) => {
   const db = c.env.DB;
 
   const attemptId = await startTestSend(db, tenantId, input.to);
-  if (!attemptId) throw rateLimited();
+  if (!attemptId) throw testSendsExceeded();
 
   const fail = async (error: TestSendError, elapsedMs: number | null = null) => {
     const where = "apiKey" in settings ? { host: settings.host, port: settings.port } : { host: null, port: null };

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { STREAM_ID } from "../model/suppression";
+import { UNSAFE_IN_TEXT } from "../text";
 
 // Building blocks shared by the request schemas. Messages complete the sentence "<field> ...".
 
@@ -7,13 +8,6 @@ const NO_LINE_BREAKS = /^[^\r\n]*$/;
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
-/**
- * What a one-line text shown to people must not hold: control characters (C0, DEL, C1), Unicode line and
- * paragraph separators, bidirectional overrides and isolates (which reorder what is displayed) and lone
- * surrogates (not text at all: they come back as U+FFFD).
- */
-const UNSAFE_IN_TEXT = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]|\p{Cs}/u;
 
 /** A one-line text (no CR or LF, so it is safe in a mail header; see UNSAFE_IN_TEXT), trimmed, up to `max` characters. */
 export const singleLineText = (max: number) =>

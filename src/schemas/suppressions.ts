@@ -268,6 +268,7 @@ export const suppressionsApi = {
         }),
       },
       400: "`validation_failed`",
+      429: "`rate_limited`: more than 60 adds and reactivations a minute (Retry-After); `too_many_pending_pushes`: 5000 pushes of the tenant are still waiting for Postmark",
     },
   }),
   import: declareRoute({
@@ -285,8 +286,10 @@ export const suppressionsApi = {
       },
       400: "`validation_failed`, `invalid_json`",
       409: "`not_configured`: no Postmark settings",
+      422: "`import_too_large`: the dump has more than 300,000 entries; those were merged, the rest was not read",
+      429: "`rate_limited`: more than 10 imports an hour (the install's import counts too; Retry-After)",
       502: "`postmark_error`: Postmark refused (its ErrorCode and message, e.g. 1226 for an unknown stream)",
-      503: "`postmark_unavailable`: Postmark could not be reached, or did not answer in time",
+      503: "`postmark_unavailable`: Postmark could not be reached, did not answer in time, sent an unreadable dump (an entry over 4096 characters, not one JSON object) or did not finish it within 90 s (what arrived until then is merged)",
     },
   }),
   push: declareRoute({
@@ -330,6 +333,7 @@ export const suppressionsApi = {
       204: "Reactivated. With Postmark settings, the address is also deleted from Postmark's list: the header `Postmark-Sync` says `done`, `pending` (retried by the scheduled handler) or `failed` (e.g. Postmark keeps a spam complaint; the message is in GET /v1/suppressions/{email}/postmark); `off` without settings.",
       404: "`not_found`: not suppressed",
       409: "`cannot_reactivate`: a spam complaint",
+      429: "`rate_limited`: more than 60 adds and reactivations a minute (Retry-After); `too_many_pending_pushes`: 5000 pushes of the tenant are still waiting for Postmark",
     },
   }),
 };
@@ -339,7 +343,8 @@ export const reportsApi = {
     method: "get",
     path: "/v1/reports/bounces",
     tag: "Reports",
-    summary: "Bounces by type and by day, spam complaints and the current number of suppressed addresses",
+    summary:
+      "Bounces by type, by day and by source, spam complaints, the current number of suppressed addresses, and what Postmark sent with the bounce and complaint rates (Postmark's US Eastern day D set against UTC day D)",
     auth: "tenant",
     query: BounceReportQuery,
     responses: {
@@ -350,7 +355,29 @@ export const reportsApi = {
           to: v.string(),
           total: v.number(),
           byType: v.record(v.string(), v.number()),
-          byDay: v.array(v.strictObject({ date: v.string(), count: v.number() })),
+          byDay: v.array(
+            v.strictObject({
+              date: v.string(),
+              count: v.number(),
+              complaints: v.number(),
+              sent: v.pipe(v.nullable(v.number()), v.description("what Postmark sent that day (its US Eastern day)")),
+              bounceRate: v.pipe(v.nullable(v.number()), v.description("percent of sent")),
+              complaintRate: v.pipe(v.nullable(v.number()), v.description("percent of sent")),
+            }),
+          ),
+          sent: v.pipe(v.nullable(v.number()), v.description("what Postmark sent in the range; null: see ratesReason")),
+          bounceRate: v.pipe(v.nullable(v.number()), v.description("bounces in percent of sent")),
+          complaintRate: v.pipe(v.nullable(v.number()), v.description("spam complaints in percent of sent")),
+          ratesReason: v.pipe(
+            v.nullable(v.string()),
+            v.description("why there are no rates (no settings, Postmark not asked); null when there are"),
+          ),
+          bySource: v.pipe(
+            v.strictObject({ recipient: v.number(), sender: v.number() }),
+            v.description(
+              "bounces the recipient caused, and those the sender caused (Blocked, DMARCPolicy, SMTPApiError, TemplateRenderingFailed: never suppressing)",
+            ),
+          ),
           spamComplaints: v.number(),
           suppressed: v.number(),
         }),

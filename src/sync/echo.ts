@@ -6,9 +6,12 @@
 // push's window) is ordered at the version of the local change that push carried, never at its own date:
 // it can then never apply over that change or anything newer, and the address converges on the local state.
 // The same rule orders the entries of an import (a ManualSuppression by the Customer in the dump is dated
-// when Postmark applied it, too). A Customer change of the same direction made by someone else in Postmark
-// within that window is taken for the echo; it asks for what the local state already is, so nothing is lost
-// unless a newer local change happened within the window too (left as is; the next import shows it).
+// when Postmark applied it, too), with one difference: an entry is taken for an echo only while the local
+// state is still that push's (sync/import.ts). A webhook that is a Customer change of the same direction made
+// by someone else in Postmark within that window is taken for the echo and ignored; when a newer local change
+// happened within the window too (suppress here, reactivate here, then someone suppresses in Postmark), the
+// list here says active while Postmark refuses the address, until the next import (or the install's) brings
+// Postmark's entry in, ordered at its own date.
 import { toIsoMillis, utcNow } from "../postmark/timestamps";
 
 /** Postmark's clock and ours may disagree: an echo may be dated up to this long before we asked. */

@@ -6,7 +6,7 @@ import { toAddress } from "../email-address";
 import { changeVersion, type SuppressionReason } from "../model/suppression";
 import { openSuppressionDump } from "../postmark/api/client";
 import { PostmarkUnavailable } from "../postmark/api/errors";
-import { toIsoMillis, toUtcTimestamp, utcNow } from "../postmark/timestamps";
+import { eventTime, toIsoMillis, toUtcTimestamp, utcNow } from "../postmark/timestamps";
 import { DumpFormatError, dumpEntries } from "./dump-entries";
 import { echoMatch, echoVersionSql } from "./echo";
 
@@ -36,13 +36,15 @@ function reasonOf(postmarkReason: unknown, origin: unknown): SuppressionReason |
 /** One entry as bound to SQL: [email, reason, suppressedAt, bounceType, details, version, echoFrom, echoUntil]. */
 type Row = [string, SuppressionReason, string, string | null, string, string, string | null, string | null];
 
-export function toRow(entry: unknown): Row | null {
+export function toRow(entry: unknown, receivedAt: string): Row | null {
   if (entry === null || typeof entry !== "object") return null;
   const e = entry as Record<string, unknown>;
   const email = toAddress(e.EmailAddress);
   const reason = reasonOf(e.SuppressionReason, e.Origin);
-  const createdAt = toUtcTimestamp(e.CreatedAt);
-  if (email === null || reason === null || createdAt === null) return null;
+  const dated = toUtcTimestamp(e.CreatedAt);
+  if (email === null || reason === null || dated === null) return null;
+  // Ordered like a webhook event: a date far past the import's own time is taken as that time.
+  const createdAt = eventTime(dated, receivedAt);
   const postmarkReason = e.SuppressionReason as string;
   const origin = typeof e.Origin === "string" ? e.Origin.slice(0, 20) : "unknown";
   // A manual suppression by the Customer may be a push from here, dated when Postmark applied it (sync/echo.ts).
@@ -61,9 +63,13 @@ export function toRow(entry: unknown): Row | null {
 
 /**
  * Statements that merge one batch of entries (one D1 batch, one transaction): the addresses suppressed here
- * before, then the merge, returning the addresses it suppressed or changed. An entry applies where the address is not suppressed here and its version is newer than the
- * local state's, or where it is a spam complaint (final, as for webhook events). Addresses already
- * suppressed here keep their local details.
+ * before, then the merge, returning the addresses it suppressed or changed. An entry applies where the
+ * address is not suppressed here and its version is newer than the local state's, or where it is a spam
+ * complaint (final, as for webhook events). Addresses already suppressed here keep their local details.
+ * An entry that matches a push from here is ordered at that push's version only while the local state is
+ * still that push's: once the address changed here since (reactivated), the entry is Postmark's own word and
+ * ordered at its date, unless a reactivation's push is still on its way (then Postmark is about to drop the
+ * entry: it is left out, `skipped`).
  */
 function mergeStatements(db: D1Database, tenantId: string, stream: string, rows: Row[], updatedAt: string) {
   const entries = JSON.stringify(rows);
@@ -78,14 +84,19 @@ function mergeStatements(db: D1Database, tenantId: string, stream: string, rows:
       `INSERT INTO suppressions (tenant_id, email, stream, suppressed, reason, origin, suppressed_at, bounce_type, details, can_reactivate, version, updated_at)
        SELECT ?1, e.email, ?2, 1, e.reason, 'postmark', e.suppressed_at, e.bounce_type, e.details,
          e.reason IS NOT 'spam_complaint',
-         coalesce(iif(e.echo_from IS NULL, NULL, ${echoVersionSql("?1", "?2", "e.email", "'create'", "e.echo_from", "e.echo_until")}), e.version),
+         coalesce(iif(e.echo_from IS NULL, NULL, (SELECT v FROM (SELECT ${echoVersionSql("?1", "?2", "e.email", "'create'", "e.echo_from", "e.echo_until")} AS v)
+                                                 WHERE v >= coalesce((SELECT version FROM suppressions
+                                                                      WHERE tenant_id = ?1 AND stream = ?2 AND email = e.email), ''))),
+                  e.version),
          ?4
        FROM (SELECT json_extract(value, '$[0]') AS email, json_extract(value, '$[1]') AS reason,
                json_extract(value, '$[2]') AS suppressed_at, json_extract(value, '$[3]') AS bounce_type,
                json_extract(value, '$[4]') AS details, json_extract(value, '$[5]') AS version,
                json_extract(value, '$[6]') AS echo_from, json_extract(value, '$[7]') AS echo_until
              FROM json_each(?3)) AS e
-       WHERE true
+       WHERE e.echo_from IS NULL
+          OR NOT EXISTS (SELECT 1 FROM postmark_pushes AS p WHERE p.tenant_id = ?1 AND p.stream = ?2 AND p.email = e.email
+                           AND p.state = 'pending' AND p.action = 'delete')
        ON CONFLICT (tenant_id, email, stream) DO UPDATE SET
          suppressed = 1, reason = excluded.reason, origin = 'postmark', suppressed_at = excluded.suppressed_at,
          bounce_type = excluded.bounce_type, details = excluded.details, can_reactivate = excluded.can_reactivate,
@@ -120,24 +131,63 @@ function recordStatement(db: D1Database, tenantId: string, at: string, result: I
     .bind(tenantId, at, result.stream, result.seen, result.added, result.alreadySuppressed);
 }
 
+/** One import's bounds (README): far above a real list, far below what would fill the database or hold a request. */
+export const MAX_IMPORT_ENTRIES = 300_000;
+export const IMPORT_DEADLINE_MS = 90_000;
+
+/** The dump has more entries than one import takes: the first MAX_IMPORT_ENTRIES were merged (`result`). */
+export class ImportTooLarge extends Error {
+  override readonly name = "ImportTooLarge";
+  constructor(readonly result: ImportResult) {
+    super(
+      `Postmark's suppression list of ${result.stream} has more than ${result.seen.toLocaleString("en")} entries, the most one import reads: ` +
+        `those were merged (${progress(result)}), the rest was not read.`,
+    );
+  }
+}
+
+const progress = (r: ImportResult) => `${r.added} added, ${r.alreadySuppressed} already here, ${r.skipped} left out`;
+
+type ImportEnv = Pick<Env, "DB" | "POSTMARK_API_URL"> & {
+  TEST_POSTMARK_TIMEOUT_MS?: string;
+  /** Test-only: lower (never raise) the bounds, so the tests need not send 300,000 entries. */
+  TEST_IMPORT_MAX_ENTRIES?: string;
+  TEST_IMPORT_DEADLINE_MS?: string;
+};
+
+const lowered = (requested: string | undefined, bound: number) => {
+  const n = Number(requested);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, bound) : bound;
+};
+
 /**
  * Imports Postmark's suppression list of `stream` for `tenantId`, read with that tenant's own Server API
- * token: the dump is read as it arrives and merged 1000 entries at a time. Throws PostmarkRefused or
- * PostmarkUnavailable (also when the dump breaks off half-way: what was merged until then stays, and a
- * second import finishes the job, since merging is idempotent).
+ * token: the dump is read as it arrives and merged 1000 entries at a time, within MAX_IMPORT_ENTRIES and
+ * IMPORT_DEADLINE_MS, and only while `client` (the request's signal) is not aborted. Throws PostmarkRefused
+ * or PostmarkUnavailable (also when the dump breaks off half-way or misses the deadline: what was merged until
+ * then stays, and a second import finishes the job, since merging is idempotent), or ImportTooLarge.
  */
 export async function importSuppressions(
-  env: Pick<Env, "DB" | "POSTMARK_API_URL">,
+  env: ImportEnv,
   tenantId: string,
   serverToken: string,
   stream: string,
+  client?: AbortSignal,
 ): Promise<ImportResult> {
   const db = env.DB;
   const result: ImportResult = { stream, seen: 0, added: 0, alreadySuppressed: 0, skipped: 0 };
-  const updatedAt = toIsoMillis(utcNow());
+  const receivedAt = utcNow();
+  const updatedAt = toIsoMillis(receivedAt);
+  const maxEntries = lowered(env.TEST_IMPORT_MAX_ENTRIES, MAX_IMPORT_ENTRIES);
+  const deadlineMs = lowered(env.TEST_IMPORT_DEADLINE_MS, IMPORT_DEADLINE_MS);
+  // Ends the transfer: the deadline, the client gone, or the entry cap reached.
+  const stop = new AbortController();
+  const deadline = setTimeout(() => stop.abort("deadline"), deadlineMs);
+  const onClientGone = () => stop.abort("client");
+  client?.addEventListener("abort", onClientGone, { once: true });
   /** Merges one batch of entries and counts it; one runs while the next batch is read from the dump. */
   const merge = async (entries: unknown[]) => {
-    const rows = entries.map(toRow).filter((row): row is Row => row !== null);
+    const rows = entries.map((entry) => toRow(entry, receivedAt)).filter((row): row is Row => row !== null);
     result.seen += entries.length;
     if (rows.length === 0) {
       result.skipped += entries.length;
@@ -151,10 +201,18 @@ export async function importSuppressions(
     result.skipped += entries.length - already.size - added;
   };
   try {
-    const body = await openSuppressionDump(env, serverToken, stream);
+    const body = await openSuppressionDump(env, serverToken, stream, stop.signal);
     let merging: Promise<void> | null = null;
+    let read = 0;
     for await (const entries of dumpEntries(body, ENTRIES_PER_STATEMENT)) {
       if (merging) await merging;
+      if (read + entries.length > maxEntries) {
+        merging = null;
+        await merge(entries.slice(0, maxEntries - read));
+        stop.abort("cap");
+        throw new ImportTooLarge(result);
+      }
+      read += entries.length;
       merging = merge(entries);
       // Awaited on the next turn; until then its failure must not count as unhandled.
       merging.catch(() => {});
@@ -162,12 +220,21 @@ export async function importSuppressions(
     if (merging) await merging;
   } catch (err) {
     const failure =
-      err instanceof DumpFormatError
-        ? new PostmarkUnavailable(`Postmark's suppression dump was unreadable: ${err.message}`)
-        : err;
+      stop.signal.reason === "deadline"
+        ? new PostmarkUnavailable(
+            `Postmark's suppression dump did not arrive within ${deadlineMs / 1000} s; ${result.seen} entries were merged (${progress(result)})`,
+          )
+        : stop.signal.reason === "client"
+          ? new PostmarkUnavailable(`the import was stopped when its caller went away after ${result.seen} entries`)
+          : err instanceof DumpFormatError
+            ? new PostmarkUnavailable(`Postmark's suppression dump was unreadable: ${err.message}`)
+            : err;
     const message = failure instanceof Error ? `Import of ${stream}: ${failure.message}` : `Import of ${stream} failed`;
     await db.batch([recordStatement(db, tenantId, toIsoMillis(utcNow()), { error: message })]).catch(() => {});
     throw failure;
+  } finally {
+    clearTimeout(deadline);
+    client?.removeEventListener("abort", onClientGone);
   }
   await db.batch([recordStatement(db, tenantId, toIsoMillis(utcNow()), result)]);
   return result;

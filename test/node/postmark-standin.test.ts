@@ -191,6 +191,46 @@ describe("the stand-in through Postmark's official client", () => {
     });
   });
 
+  it("serves the Stats API per stream and Eastern day: told counts plus what went through it", async () => {
+    const { token } = await control("/__standin/servers", { name: "Stats" });
+    const client = new ServerClient(token, options());
+    await control("/__standin/stats", {
+      token,
+      date: "2026-11-20",
+      sent: 1000,
+      bounces: { HardBounce: 120, SoftBounce: 3, SMTPApiError: 2 },
+      spamComplaints: 4,
+    });
+    await control("/__standin/stats", { token, stream: "broadcast", date: "2026-11-20", sent: 50 });
+    await control("/__standin/stats", { token, date: "2026-11-22", sent: 10 });
+    const filter = new Models.StatisticsFilteringParameters(undefined, "2026-11-20", "2026-11-21", "outbound");
+
+    expect(await client.getOutboundOverview(filter)).toMatchObject({
+      Sent: 1000,
+      Bounced: 123,
+      SMTPApiErrors: 2,
+      BounceRate: 12.3,
+      SpamComplaints: 4,
+      SpamComplaintsRate: 0.4,
+    });
+    expect(await client.getSentCounts(filter)).toEqual({ Days: [{ Date: "2026-11-20", Sent: 1000 }], Sent: 1000 });
+    expect(await client.getBounceCounts(filter)).toEqual({
+      Days: [{ Date: "2026-11-20", HardBounce: 120, SoftBounce: 3, SMTPApiError: 2 }],
+      HardBounce: 120,
+      SoftBounce: 3,
+      SMTPApiError: 2,
+    });
+    // No stream: all of the server's streams; no dates: all time.
+    expect((await client.getSentCounts()).Sent).toBe(1060);
+
+    // A message sent through the server and a bounce it made count on today's Eastern date.
+    await api.bounceTest(token, "outbound", "SoftBounce@bounce-testing.postmarkapp.com");
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York" }).format(new Date());
+    const now = new Models.StatisticsFilteringParameters(undefined, today, today, "outbound");
+    expect(await client.getSentCounts(now)).toMatchObject({ Days: [{ Date: today, Sent: 1 }], Sent: 1 });
+    expect((await client.getBounceCounts(now)).Days).toEqual([{ Date: today, SoftBounce: 1 }]);
+  });
+
   it("injects faults: a status with Postmark's error body, after a delay, for the next n matching requests", async () => {
     await control("/__standin/faults", { token: "server-token-b", path: "/server", status: 500, times: 1 });
     const client = new ServerClient("server-token-b", options());

@@ -13,6 +13,7 @@ import { startPostmarkApi } from "../../scripts/lib/postmark-api/server.ts";
 import { generateLocalCertificate } from "../../scripts/lib/tls-certificate.ts";
 import { TOKENS_KNOWN_TO_POSTMARK } from "../fixtures/postmark-tokens.ts";
 import type { SmtpServerName } from "../provided-context";
+import { startNotificationReceiver } from "./notification-receiver.ts";
 
 type Inspectable = WireRecord & {
   messages?: RunningMailServer["messages"];
@@ -146,9 +147,12 @@ export default async function setup(project: TestProject) {
     inspectorUrl: `http://127.0.0.1:${(inspector.address() as AddressInfo).port}`,
   });
   project.provide("postmark", { url: postmarkApi.url, accountToken });
+  const notificationReceiver = await startNotificationReceiver();
+  project.provide("notifications", { url: notificationReceiver.url });
 
   return async () => {
     inspector.close();
+    await notificationReceiver.close();
     await postmarkApi.close();
     await Promise.all(Object.values(servers).map((s) => s.close()));
   };

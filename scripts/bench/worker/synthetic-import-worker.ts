@@ -7,6 +7,7 @@
 // it refuses the route unless BENCH_SYNTHETIC_IMPORT=on, which only the bench passes on the command line.
 import worker from "../../../src/index";
 import { openSuppressionDump } from "../../../src/postmark/api/client";
+import { utcNow } from "../../../src/postmark/timestamps";
 import { dumpEntries } from "../../../src/sync/dump-entries";
 import { toRow } from "../../../src/sync/import";
 
@@ -24,16 +25,18 @@ export default {
     );
     let seen = 0;
     let rows = 0;
+    const now = utcNow();
+    const row = (entry: unknown) => toRow(entry, now);
     if (url.searchParams.get("whole") === "1") {
       const { Suppressions } = JSON.parse(await new Response(body).text()) as { Suppressions: unknown[] };
       return Response.json({
         seen: Suppressions.length,
-        rows: Suppressions.map(toRow).filter((r) => r !== null).length,
+        rows: Suppressions.map(row).filter((r) => r !== null).length,
       });
     }
     for await (const entries of dumpEntries(body, 1000)) {
       seen += entries.length;
-      rows += entries.map(toRow).filter((row) => row !== null).length;
+      rows += entries.map(row).filter((row) => row !== null).length;
     }
     return Response.json({ seen, rows });
   },

@@ -53,6 +53,16 @@ export interface StandInServer {
   /** Applied suppressions by stream, then by lower-cased address. */
   suppressions: Map<string, Map<string, StandInSuppression>>;
   pending: PendingSuppressionChange[];
+  /** What the Stats API answers (stats.ts): counts by stream and day. */
+  stats: Map<string, Map<string, DayCounts>>;
+}
+
+/** One stream's counts on one of Postmark's days, for the Stats API (stats.ts). */
+export interface DayCounts {
+  sent: number;
+  /** By bounce Type (HardBounce, SoftBounce, Transient, SMTPApiError, ...). */
+  bounces: Record<string, number>;
+  spamComplaints: number;
 }
 
 export interface StandInServerInit {

@@ -1,11 +1,12 @@
 // A local stand-in for api.postmarkapp.com: the parts the Worker uses (server, message streams, webhooks,
-// suppressions), with Postmark's JSON shapes, headers and error bodies, plus Postmark's bounce testing.
+// suppressions, stats), with Postmark's JSON shapes, headers and error bodies, plus Postmark's bounce testing.
 // Used by `npm run dev`, the tests, bench and load. Test-only control endpoints live under /__standin/
 // (loopback clients only). It posts webhooks only to loopback URLs; every post is recorded.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { bounceBody, bounceTestingType, bounceType } from "./bounce-testing.ts";
+import { type HostileDump, type HostileDumpReport, serveHostileDump } from "./hostile-dump.ts";
 import {
   DEFAULT_STREAMS,
   ErrorCodes,
@@ -18,6 +19,7 @@ import {
   type SuppressionReason,
   type WebhookDelivery,
 } from "./model.ts";
+import { addStats, recordBounce, recordSent, statsRoute } from "./stats.ts";
 import {
   appliedSuppressions,
   applyPending,
@@ -45,7 +47,7 @@ export interface RunningPostmarkApi {
   url: string;
   port: number;
   close(): Promise<void>;
-  /** Bounce testing: what Postmark does when `token`'s server sends to `email` on `stream` (from `from`). */
+  /** A message sent through `token`'s server (counted in the Stats API), and bounce testing: what Postmark does when `token`'s server sends to `email` on `stream` (from `from`). */
   bounceTest(token: string, stream: string, email: string, from?: string): Promise<void>;
   addServer(init?: StandInServerInit): StandInServer;
   /** Applies pending suppression changes now (of one server, or all). */
@@ -74,6 +76,9 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
   const requests = new Map<string, string[]>();
   const applyTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let faults: Fault[] = [];
+  /** Test-only hostile dumps, armed by token, and what each served. */
+  const hostileDumps = new Map<string, HostileDump>();
+  const hostileReports = new Map<string, HostileDumpReport>();
   let nextServerId = 1;
 
   const post = (server: StandInServer, stream: string, recordType: "Bounce" | "SubscriptionChange", body: string) =>
@@ -91,6 +96,7 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
       webhooks: [],
       suppressions: new Map(),
       pending: [],
+      stats: new Map(),
     };
     servers.set(token, server);
     return server;
@@ -119,6 +125,7 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
   async function bounce(server: StandInServer, stream: string, email: string, type: string, from?: string) {
     const messageId = randomUUID();
     const bouncedAt = new Date().toISOString();
+    recordBounce(server, stream, type);
     await post(
       server,
       stream,
@@ -139,6 +146,7 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
   async function bounceTest(token: string, stream: string, email: string, from?: string) {
     const server = servers.get(token);
     const type = bounceTestingType(email);
+    if (server) recordSent(server, stream);
     if (server && type) await bounce(server, stream, email, type, from);
   }
 
@@ -251,6 +259,12 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
         return updateWebhook(server, second, asObject(body));
       case "DELETE /webhooks/*":
         return deleteWebhook(server, second);
+      case "GET /stats/*":
+      case "GET /stats/*/*": {
+        const answer = second === "outbound" ? statsRoute(server, third ?? "", url.searchParams) : undefined;
+        if (answer !== undefined) return answer;
+        break;
+      }
     }
     throw new PostmarkApiError(404, 0, `The stand-in does not serve ${req.method} ${url.pathname}.`);
   }
@@ -286,6 +300,11 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
           remaining: (body.times as number | undefined) ?? 1,
         });
         return { ok: true };
+      case "POST /__standin/hostile-dump":
+        hostileDumps.set(token as string, { kind: body.kind as HostileDump["kind"], everyMs: body.everyMs as number });
+        return { ok: true };
+      case "GET /__standin/hostile-dump":
+        return hostileReports.get(token as string) ?? null;
       case "POST /__standin/flush":
         await flush(token as string | undefined);
         return { ok: true };
@@ -310,6 +329,9 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
         await bounce(server, (body.stream as string | undefined) ?? "outbound", body.email, type);
         return { ok: true };
       }
+      case "POST /__standin/stats":
+        addStats(serverFor(token), body);
+        return { ok: true };
       case "POST /__standin/suppress": {
         const server = serverFor(token);
         const stream = (body.stream as string | undefined) ?? "outbound";
@@ -333,6 +355,8 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
         deliveries.clear();
         requests.clear();
         faults = [];
+        hostileDumps.clear();
+        hostileReports.clear();
         for (const init of options.servers ?? []) addServer(init);
         return { ok: true };
     }
@@ -374,6 +398,13 @@ export async function startPostmarkApi(options: PostmarkApiOptions = {}): Promis
       const seen = requests.get(presented) ?? [];
       seen.push(`${req.method} ${url.pathname}`);
       requests.set(presented, seen);
+    }
+    const hostile = typeof presented === "string" ? hostileDumps.get(presented) : undefined;
+    if (hostile && req.method === "GET" && url.pathname.endsWith("/suppressions/dump")) {
+      hostileDumps.delete(presented as string);
+      const report = { served: 0, closed: false };
+      hostileReports.set(presented as string, report);
+      return serveHostileDump(res, hostile, report);
     }
     const fault = takeFault(req, url);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));

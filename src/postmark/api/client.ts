@@ -6,6 +6,7 @@
 // into URLs unencoded and reports a timeout and a refusal through the same error class. This one is about
 // 1.5 KiB. The Node-side test (test/node/postmark-standin.test.ts) checks the local stand-in with the
 // official client, so both speak the same dialect.
+import { peerText } from "../../text";
 import { PostmarkRefused, PostmarkUnavailable } from "./errors";
 
 export { PostmarkRefused, PostmarkUnavailable } from "./errors";
@@ -72,6 +73,34 @@ export interface SuppressionResult {
   Message: string | null;
 }
 
+/** Which of Postmark's stats: one stream (null: all), days YYYY-MM-DD of Postmark's time zone (US Eastern), inclusive. */
+export interface StatsQuery {
+  stream: string | null;
+  from: string;
+  to: string;
+}
+
+/** GET /stats/outbound (the fields this service reads; rates in percent of Sent). */
+export interface OutboundOverview {
+  Sent: number;
+  Bounced: number;
+  SMTPApiErrors: number;
+  BounceRate: number;
+  SpamComplaints: number;
+  SpamComplaintsRate: number;
+}
+
+/** GET /stats/outbound/sends: sent per day (days without mail may be missing). */
+export interface SentCounts {
+  Days: { Date: string; Sent: number }[];
+  Sent: number;
+}
+
+/** GET /stats/outbound/bounces: per day, a count per bounce type that occurred (HardBounce, SoftBounce, ...). */
+export interface BounceCounts {
+  Days: ({ Date: string } & Record<string, number | string>)[];
+}
+
 export interface PostmarkApi {
   getServer(): Promise<PostmarkServer>;
   listStreams(): Promise<PostmarkStream[]>;
@@ -85,6 +114,9 @@ export interface PostmarkApi {
   createSuppressions(stream: string, emails: string[]): Promise<SuppressionResult[]>;
   /** At most MAX_SUPPRESSIONS_PER_CALL addresses; a spam complaint comes back `Failed`. */
   deleteSuppressions(stream: string, emails: string[]): Promise<SuppressionResult[]>;
+  outboundOverview(query: StatsQuery): Promise<OutboundOverview>;
+  sentCounts(query: StatsQuery): Promise<SentCounts>;
+  bounceCounts(query: StatsQuery): Promise<BounceCounts>;
 }
 
 type ClientEnv = Pick<Env, "POSTMARK_API_URL"> & { TEST_POSTMARK_TIMEOUT_MS?: string };
@@ -143,6 +175,16 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Postmark's free text as kept here (peerText: one line, the token redacted): a message, a name. */
+const MAX_MESSAGE_CHARS = 300;
+const MAX_NAME_CHARS = 100;
+const named = <T extends { Name: string }>(item: T, token: string): T => ({
+  ...item,
+  Name: peerText(item.Name, MAX_NAME_CHARS, [token]),
+});
+const withSafeMessages = (results: SuppressionResult[], token: string): SuppressionResult[] =>
+  results.map((r) => ({ ...r, Message: r.Message == null ? null : peerText(r.Message, MAX_MESSAGE_CHARS, [token]) }));
+
 /** Throws what a 4xx or 5xx answer means (`json`: its parsed body, if any). */
 function failUnlessOk(res: Response, json: unknown, auth: Auth): void {
   if (res.status >= 500 || res.status === 429) {
@@ -152,11 +194,10 @@ function failUnlessOk(res: Response, json: unknown, auth: Auth): void {
   }
   if (res.status >= 400) {
     const error = (json ?? {}) as { ErrorCode?: unknown; Message?: unknown };
-    const message = typeof error.Message === "string" ? error.Message : `HTTP ${res.status}`;
     throw new PostmarkRefused(
       res.status,
       typeof error.ErrorCode === "number" ? error.ErrorCode : 0,
-      message.replaceAll(auth.token, "[token]"),
+      peerText(error.Message, MAX_MESSAGE_CHARS, [auth.token]) || `HTTP ${res.status}`,
     );
   }
 }
@@ -171,10 +212,14 @@ export async function openSuppressionDump(
   env: ClientEnv,
   serverToken: string,
   stream: string,
+  /** Ends the transfer (the reader then gets PostmarkUnavailable): the caller's deadline, or its client gone. */
+  stop?: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
   const auth: Auth = { header: "X-Postmark-Server-Token", token: serverToken };
   const ms = timeoutMs(env);
   const abort = new AbortController();
+  if (stop?.aborted) abort.abort();
+  stop?.addEventListener("abort", () => abort.abort(), { once: true });
   let timer = setTimeout(() => abort.abort(), ms);
   const stalled = () => new PostmarkUnavailable(`no answer within ${ms / 1000} s`);
   let res: Response;
@@ -223,6 +268,8 @@ export async function openSuppressionDump(
 }
 
 const segment = (value: string | number) => encodeURIComponent(String(value));
+const statsQuery = (q: StatsQuery) =>
+  `?${q.stream === null ? "" : `messagestream=${segment(q.stream)}&`}fromdate=${segment(q.from)}&todate=${segment(q.to)}`;
 const suppressionsBody = (emails: string[]) => {
   if (emails.length > MAX_SUPPRESSIONS_PER_CALL) {
     throw new RangeError(`at most ${MAX_SUPPRESSIONS_PER_CALL} addresses per Postmark suppression call`);
@@ -236,10 +283,13 @@ export function postmarkApi(env: ClientEnv, serverToken: string): PostmarkApi {
   const get = <T>(path: string) => call<T>(env, auth, "GET", path);
   const send = <T>(method: string, path: string, body?: unknown) => call<T>(env, auth, method, path, body);
   return {
-    getServer: () => get<PostmarkServer>("/server"),
+    // Names and messages are Postmark's free text: filtered here, so nothing downstream shows or stores them raw.
+    getServer: async () => named(await get<PostmarkServer>("/server"), serverToken),
     listStreams: async () =>
-      (await get<{ MessageStreams: PostmarkStream[] }>("/message-streams?MessageStreamType=All")).MessageStreams,
-    getStream: (id) => get<PostmarkStream>(`/message-streams/${segment(id)}`),
+      (await get<{ MessageStreams: PostmarkStream[] }>("/message-streams?MessageStreamType=All")).MessageStreams.map(
+        (stream) => named(stream, serverToken),
+      ),
+    getStream: async (id) => named(await get<PostmarkStream>(`/message-streams/${segment(id)}`), serverToken),
     listWebhooks: async (stream) =>
       (await get<{ Webhooks: PostmarkWebhook[] }>(stream ? `/webhooks?MessageStream=${segment(stream)}` : "/webhooks"))
         .Webhooks,
@@ -252,21 +302,30 @@ export function postmarkApi(env: ClientEnv, serverToken: string): PostmarkApi {
       (await get<{ Suppressions: PostmarkSuppression[] }>(`/message-streams/${segment(stream)}/suppressions/dump`))
         .Suppressions,
     createSuppressions: async (stream, emails) =>
-      (
-        await send<{ Suppressions: SuppressionResult[] }>(
-          "POST",
-          `/message-streams/${segment(stream)}/suppressions`,
-          suppressionsBody(emails),
-        )
-      ).Suppressions,
+      withSafeMessages(
+        (
+          await send<{ Suppressions: SuppressionResult[] }>(
+            "POST",
+            `/message-streams/${segment(stream)}/suppressions`,
+            suppressionsBody(emails),
+          )
+        ).Suppressions,
+        serverToken,
+      ),
     deleteSuppressions: async (stream, emails) =>
-      (
-        await send<{ Suppressions: SuppressionResult[] }>(
-          "POST",
-          `/message-streams/${segment(stream)}/suppressions/delete`,
-          suppressionsBody(emails),
-        )
-      ).Suppressions,
+      withSafeMessages(
+        (
+          await send<{ Suppressions: SuppressionResult[] }>(
+            "POST",
+            `/message-streams/${segment(stream)}/suppressions/delete`,
+            suppressionsBody(emails),
+          )
+        ).Suppressions,
+        serverToken,
+      ),
+    outboundOverview: (q) => get<OutboundOverview>(`/stats/outbound${statsQuery(q)}`),
+    sentCounts: (q) => get<SentCounts>(`/stats/outbound/sends${statsQuery(q)}`),
+    bounceCounts: (q) => get<BounceCounts>(`/stats/outbound/bounces${statsQuery(q)}`),
   };
 }
 

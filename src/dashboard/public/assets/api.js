@@ -179,9 +179,23 @@ async function requestJson(path, options) {
  * @property {string} to the last day
  * @property {number} total
  * @property {Record<string, number>} byType bounces per Postmark bounce type
- * @property {{ date: string, count: number }[]} byDay every day from `from` to `to`, in order
+ * @property {ReportDay[]} byDay every day from `from` to `to`, in order
  * @property {number} spamComplaints
  * @property {number} suppressed addresses suppressed now
+ * @property {number | null} sent what Postmark sent in the range; null: see ratesReason
+ * @property {number | null} bounceRate percent of sent
+ * @property {number | null} complaintRate percent of sent
+ * @property {string | null} ratesReason why there are no rates
+ */
+
+/**
+ * @typedef {object} ReportDay
+ * @property {string} date
+ * @property {number} count bounces
+ * @property {number} complaints spam complaints
+ * @property {number | null} sent what Postmark sent that day
+ * @property {number | null} bounceRate percent of sent
+ * @property {number | null} complaintRate percent of sent
  */
 
 /**
@@ -318,3 +332,74 @@ export const getPush = (/** @type {string} */ email, /** @type {string} */ strea
 
 /** Imports Postmark's suppression list of the settings' stream. @returns {Promise<ImportResult>} */
 export const importFromPostmark = () => requestJson("/v1/suppressions/import", { method: "POST", json: {} });
+
+// ── Deliverability and notifications ────────────────────────────────────────────────────────────────────
+
+/**
+ * @typedef {object} Thresholds
+ * @property {{ warning: number, critical: number }} bounceRate percent of sent
+ * @property {{ warning: number, critical: number }} complaintRate percent of sent
+ * @property {number} windowDays
+ * @property {number} minimumSent
+ */
+
+/**
+ * @typedef {object} DeliverabilityPolicy GET/PUT /v1/deliverability/policy
+ * @property {Thresholds} thresholds
+ * @property {{ count: number, withinDays: number } | null} softBounces null: off
+ */
+
+/**
+ * @typedef {object} Deliverability GET /v1/deliverability
+ * @property {"ok" | "warning" | "critical" | "unknown"} state
+ * @property {number | null} sent
+ * @property {number | null} bounceRate
+ * @property {number | null} complaintRate
+ * @property {{ from: string, to: string }} window
+ * @property {string} reason
+ * @property {Thresholds} thresholds
+ */
+
+/**
+ * @typedef {object} NotificationDelivery
+ * @property {string} id
+ * @property {string} type
+ * @property {"pending" | "delivered" | "failed"} state
+ * @property {number} attempts
+ * @property {string} createdAt
+ * @property {number | null} lastStatus
+ * @property {string | null} lastError
+ */
+
+/**
+ * @typedef {object} Notifications GET /v1/notifications
+ * @property {{ url: string, createdAt: string, updatedAt: string } | null} endpoint
+ * @property {NotificationDelivery[]} deliveries
+ */
+
+/** @returns {Promise<Deliverability>} */
+export const getDeliverability = () => requestJson("/v1/deliverability");
+
+/** @returns {Promise<DeliverabilityPolicy>} */
+export const getPolicy = () => requestJson("/v1/deliverability/policy");
+
+/** @returns {Promise<DeliverabilityPolicy>} */
+export const savePolicy = (/** @type {DeliverabilityPolicy} */ policy) =>
+  requestJson("/v1/deliverability/policy", { method: "PUT", json: policy });
+
+/** @returns {Promise<Notifications>} */
+export const getNotifications = () => requestJson("/v1/notifications");
+
+/** @returns {Promise<{ url: string, secret?: string }>} */
+export const saveEndpoint = (/** @type {string} */ url) =>
+  requestJson("/v1/notifications/endpoint", { method: "PUT", json: { url } });
+
+/** @returns {Promise<{ url: string, secret?: string }>} */
+export const rotateEndpointSecret = () => requestJson("/v1/notifications/endpoint/rotate", { method: "POST" });
+
+export const deleteEndpoint = async () => {
+  await request("/v1/notifications/endpoint", { method: "DELETE" });
+};
+
+/** @returns {Promise<NotificationDelivery>} */
+export const sendTestNotification = () => requestJson("/v1/notifications/test", { method: "POST" });

@@ -4,13 +4,14 @@
 // in api.js, the DOM helpers in dom.js.
 import { currentToken, forgetToken, onTokenRejected } from "./api.js";
 import { byId, clearFieldErrors, clearNotice, notify } from "./dom.js";
+import * as deliverability from "./views/deliverability.js";
 import * as report from "./views/report.js";
 import * as settings from "./views/settings.js";
 import * as signin from "./views/signin.js";
 import * as suppressions from "./views/suppressions.js";
 import * as webhook from "./views/webhook.js";
 
-const views = [signin.view, settings.view, webhook.view, report.view, suppressions.view];
+const views = [signin.view, settings.view, webhook.view, report.view, suppressions.view, deliverability.view];
 const nav = byId("nav", HTMLElement);
 const signOutButton = byId("sign-out", HTMLButtonElement);
 const signinNotice = byId("signin-notice", HTMLElement);

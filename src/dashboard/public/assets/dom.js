@@ -197,3 +197,18 @@ export function confirmAction({ title, text, yes, danger = false }) {
     confirmDialog.addEventListener("close", () => resolve(confirmDialog.returnValue === "yes"), { once: true }),
   );
 }
+
+// ── Drawings ──────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * An SVG element (charts are drawn by hand: no chart library, no inline styles, which the CSP forbids).
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attrs]
+ * @param {string} [text]
+ */
+export function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}

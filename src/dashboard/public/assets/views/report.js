@@ -3,7 +3,7 @@
 // The API decides the range when a date is left empty and answers with every day of it (zeros included),
 // so the page draws what it gets.
 import { failureOf, getBounceReport } from "../api.js";
-import { byId, clearFieldErrors, clearNotice, el, showFormFailure } from "../dom.js";
+import { byId, clearFieldErrors, clearNotice, el, showFormFailure, svg } from "../dom.js";
 
 const form = byId("report-form", HTMLFormElement);
 const fromInput = byId("report-from", HTMLInputElement);
@@ -15,20 +15,6 @@ const spamCell = byId("report-spam", HTMLElement);
 const suppressedCell = byId("report-suppressed", HTMLElement);
 const chart = byId("report-chart", HTMLElement);
 const typeRows = byId("report-types", HTMLTableSectionElement);
-
-const SVG = "http://www.w3.org/2000/svg";
-
-/**
- * @param {string} tag
- * @param {Record<string, string | number>} [attrs]
- * @param {string} [text]
- */
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** A bar per day, drawn by hand: no chart library, and no inline styles (the CSP forbids them). */
 function barChart(/** @type {import("../api.js").BounceReport["byDay"]} */ days) {
