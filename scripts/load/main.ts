@@ -103,7 +103,7 @@ async function settled(client: LoopbackClient, tenant: BenchTenant, events: Sent
     const problems = await compareWithSent(client, tenant, events);
     const seconds = (Date.now() - started) / 1000;
     if (problems.length === 0 || Date.now() - started > limitMs) return { problems, seconds };
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 
