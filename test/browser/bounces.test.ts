@@ -140,6 +140,7 @@ describe("a bounce through the callback URL", () => {
     await expect
       .poll(
         async () => {
+          await page.reload(); // the view loads its report once; the token stays in sessionStorage
           await openView("Email report", "Email report");
           return `${await reportNumber("total")}/${await reportNumber("suppressed")}`;
         },

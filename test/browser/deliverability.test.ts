@@ -141,6 +141,7 @@ describe("deliverability in the dashboard", () => {
     await expect
       .poll(
         async () => {
+          await page.reload(); // the view loads its list once; the token stays in sessionStorage
           await page.getByRole("link", { name: "Suppression list" }).click();
           return flaky.count();
         },
