@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
+import { deadLettersApi } from "../src/schemas/dead-letters.ts";
 import { deliverabilityApi } from "../src/schemas/deliverability.ts";
 import { emailSettingsApi } from "../src/schemas/email-settings.ts";
 import { notificationsApi } from "../src/schemas/notifications.ts";
@@ -18,6 +19,7 @@ import { testEmailApi } from "../src/schemas/test-email.ts";
 const declarations: RouteDeclaration[] = [
   serviceApi,
   tenantsApi,
+  deadLettersApi,
   emailSettingsApi,
   testEmailApi,
   callbackUrlApi,

@@ -1,5 +1,6 @@
 // `npm run sample:bounce [-- address]`: with `npm run dev` running, posts a Postmark hard bounce to the demo
-// tenant's callback URL (with its Basic credentials), then shows the address suppressed and counted.
+// tenant's callback URL (with its Basic credentials), waits until the queue consumer has committed it, then shows
+// the address suppressed and counted.
 import { randomInt } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -36,7 +37,13 @@ async function main() {
   });
   console.log(`POST ${url}  (Basic ${username}:…)  -> ${posted.status} ${await posted.text()}`);
 
-  const suppression = await fetch(`${base}/v1/suppressions/${encodeURIComponent(email)}`, { headers: auth });
+  // "queued": the queue consumer commits it within seconds, so wait for it to be visible rather than assume it.
+  const lookup = `${base}/v1/suppressions/${encodeURIComponent(email)}`;
+  let suppression = await fetch(lookup, { headers: auth });
+  for (let waited = 0; suppression.status === 404 && waited < 30_000; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    suppression = await fetch(lookup, { headers: auth });
+  }
   console.log(`GET /v1/suppressions/${email} -> ${suppression.status} ${await suppression.text()}`);
   const report = await fetch(`${base}/v1/reports/bounces`, { headers: auth });
   const { total, byType, spamComplaints, suppressed } = (await report.json()) as Record<string, unknown>;

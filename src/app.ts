@@ -10,6 +10,7 @@ import { dashboardRoutes } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
 import { errorResponse, handleError, MAX_BODY_BYTES, notFound, payloadTooLarge } from "./http/errors";
 import { callbackUrlRoutes } from "./routes/callback-url";
+import { deadLetterRoutes } from "./routes/dead-letters";
 import { deliverabilityRoutes } from "./routes/deliverability";
 import { emailSettingsRoutes } from "./routes/email-settings";
 import { notificationRoutes } from "./routes/notifications";
@@ -49,6 +50,7 @@ app.use(
 
 app.route("/", serviceRoutes); // /health, /openapi.json
 app.route("/", tenantRoutes); // /v1/tenants... (the operator, ADMIN_TOKEN)
+app.route("/", deadLetterRoutes); // /v1/dead-letters... (the operator, ADMIN_TOKEN)
 app.route("/", tenantApi);
 app.route("/", postmarkWebhookRoutes); // POST /webhooks/postmark/:tenantId (Postmark, HTTP Basic)
 app.route("/", dashboardRoutes); // GET / and /assets/*

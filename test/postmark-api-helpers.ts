@@ -1,10 +1,11 @@
 // Driving the local Postmark API stand-in (scripts/lib/postmark-api/) from workerd tests, through its
 // test-only control endpoints. Each test makes its own Postmark server (its own token), so files running in
 // parallel never see each other's webhooks or suppressions.
-import { exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import type { StandInWebhook, WebhookDelivery } from "../scripts/lib/postmark-api/model";
 import { configureEmail, createTenant, VALID_SETTINGS } from "./helpers";
+import { consume, fetchWorker, recordingQueue } from "./postmark-helpers";
 
 // The stand-in's own shapes (types only: nothing of the Node stand-in is bundled into workerd).
 export type { StandInWebhook, WebhookDelivery } from "../scripts/lib/postmark-api/model";
@@ -51,7 +52,8 @@ export const webhookDeliveries = (token: string) =>
 
 /**
  * Posts what the stand-in would have delivered into the Worker (workerd tests cannot be reached by URL),
- * with the Basic credentials the webhook carried. Returns the Worker's statuses.
+ * with the Basic credentials the webhook carried, and runs the queue consumer on what each post queued (so
+ * the event is committed when this returns). Returns the Worker's statuses.
  */
 export async function replayDeliveries(deliveries: WebhookDelivery[]): Promise<number[]> {
   const statuses: number[] = [];
@@ -60,9 +62,15 @@ export async function replayDeliveries(deliveries: WebhookDelivery[]): Promise<n
     if (d.username !== null || d.password !== null) {
       headers.Authorization = `Basic ${btoa(`${d.username ?? ""}:${d.password ?? ""}`)}`;
     }
-    const res = await exports.default.fetch(new Request(d.url, { method: "POST", headers, body: d.body }));
+    const queue = recordingQueue();
+    const res = await fetchWorker(new Request(d.url, { method: "POST", headers, body: d.body }), {
+      ...env,
+      EVENTS_QUEUE: queue,
+    });
     await res.arrayBuffer();
     statuses.push(res.status);
+    if (queue.sent.length > 0 && (await consume(queue.sent)).explicitAcks.length !== queue.sent.length)
+      throw new Error("the queue consumer did not commit a replayed delivery");
   }
   return statuses;
 }

@@ -17,7 +17,7 @@ import {
   standInState,
   webhookDeliveries,
 } from "./postmark-api-helpers";
-import { createTenantWithWebhook, postEvent, suppressionOf, type TenantWithWebhook } from "./postmark-helpers";
+import { createTenantWithWebhook, deliver, suppressionOf, type TenantWithWebhook } from "./postmark-helpers";
 
 interface Connected extends TenantWithWebhook {
   postmarkToken: string;
@@ -486,7 +486,7 @@ describe("bounds a hostile Postmark or tenant cannot cross (issue 20)", () => {
     // Reactivated here, the address can be suppressed again by a real bounce dated now.
     await reactivate(tenant, "future@example.com");
     const bounce = JSON.parse(hardBounce);
-    await postEvent(
+    await deliver(
       tenant,
       JSON.stringify({ ...bounce, ID: 77001, Email: "future@example.com", BouncedAt: new Date().toISOString() }),
     );

@@ -208,6 +208,12 @@ describe("each published payload through the route", () => {
   });
 });
 
+const webhookInit = (t: TenantWithWebhook, body: string): RequestInit => ({
+  method: "POST",
+  body,
+  headers: { "Content-Type": "application/json", Authorization: basic(t.webhook.username, t.webhook.password) },
+});
+
 describe("exactly once", () => {
   it("stores and counts an event delivered 3 times once", async () => {
     const tenant = await createTenantWithWebhook();
@@ -219,9 +225,17 @@ describe("exactly once", () => {
     expect((await suppressionRows(tenant.id)).length).toBe(1);
   });
 
-  it("stores an event delivered 3 times at once exactly once", async () => {
+  it("stores an event delivered 3 times at once exactly once (the direct path, when the queue refuses)", async () => {
     const tenant = await createTenantWithWebhook();
-    const answers = await Promise.all([1, 2, 3].map(() => postEvent(tenant, fx.subscriptionChangeHardBounce)));
+    const refusing = { ...env, EVENTS_QUEUE: queueThatRefuses };
+    const answers = await Promise.all(
+      [1, 2, 3].map(() =>
+        fetchWorker(
+          new Request(`${ORIGIN}/webhooks/postmark/${tenant.id}`, webhookInit(tenant, fx.subscriptionChangeHardBounce)),
+          refusing,
+        ),
+      ),
+    );
     const statuses = await Promise.all(answers.map(async (r) => (await r.json<{ status: string }>()).status));
     expect(statuses.sort()).toEqual(["duplicate", "duplicate", "stored"]);
     expect(await eventRows(tenant.id)).toHaveLength(1);
@@ -422,8 +436,13 @@ describe("hostile bodies", () => {
 });
 
 /** Calls the Worker with its D1 binding replaced, as when D1 fails. */
+/** The queue refuses every message: the route falls back to committing directly. */
+const queueThatRefuses = {
+  send: () => Promise.reject(new Error("Queue send failed: internal error")),
+} as unknown as Queue;
+
 const callWithDb = (db: D1Database, path: string, init: RequestInit) =>
-  fetchWorker(new Request(ORIGIN + path, init), { ...env, DB: db });
+  fetchWorker(new Request(ORIGIN + path, init), { ...env, DB: db, EVENTS_QUEUE: queueThatRefuses });
 
 /** The real database, except that every batch fails after its statements ran (so D1 must roll them back). */
 const batchFailsAtTheEnd = {
@@ -440,13 +459,7 @@ const unreachable = {
 } as unknown as D1Database;
 
 describe("storage failure", () => {
-  const webhookInit = (t: TenantWithWebhook, body: string): RequestInit => ({
-    method: "POST",
-    body,
-    headers: { "Content-Type": "application/json", Authorization: basic(t.webhook.username, t.webhook.password) },
-  });
-
-  it("answers 503 when the write fails, leaves nothing half-written, and the retry succeeds", async () => {
+  it("answers 503 when the queue refuses and the write fails, leaves nothing half-written, and the retry succeeds", async () => {
     const tenant = await createTenantWithWebhook();
     const res = await callWithDb(
       batchFailsAtTheEnd,

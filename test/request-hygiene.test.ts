@@ -102,7 +102,7 @@ describe("JSON bodies need a JSON Content-Type", () => {
       event,
       "application/json; charset=utf-8",
     );
-    expect(await res.json()).toEqual({ status: "stored" });
+    expect(await res.json()).toEqual({ status: "queued" });
   });
 });
 

@@ -36,7 +36,9 @@ function countingDb(failBatch: (call: number, statements: number) => boolean = (
     },
   });
   // One env object for every request, as in a deployed isolate, so they share the committer and the cache.
-  return { workerEnv: { ...env, DB: db } as Env, counts };
+  // The queue refuses: these tests are about the direct path (the webhook-queue tests cover the queued one).
+  const refusingQueue = { send: () => Promise.reject(new Error("Queue send failed")) } as unknown as Queue;
+  return { workerEnv: { ...env, DB: db, EVENTS_QUEUE: refusingQueue } as Env, counts };
 }
 
 const post = (
@@ -132,7 +134,41 @@ describe("webhook credential cache", () => {
   });
 });
 
-describe("concurrent webhooks committed together", () => {
+describe("credentials while D1 cannot be read", () => {
+  it("an older copy still opens the URL (up to its limit), a wrong password or no copy does not", async () => {
+    const current = {
+      username: "postmark-a",
+      passwordHash: await sha256Hex("right"),
+      expiresAt: null,
+    };
+    let down = false;
+    const cache = new WebhookCredentialCache(
+      async () => {
+        if (down) throw new Error("D1_ERROR: Network connection lost.");
+        return [current];
+      },
+      1000,
+      60_000,
+    );
+    const t0 = Date.parse("2026-03-01T00:00:00Z");
+    expect(await cache.verify("known", { username: "postmark-a", password: "right" }, new Date(t0))).toBe(true);
+    down = true;
+    expect(await cache.verify("known", { username: "postmark-a", password: "right" }, new Date(t0 + 30_000))).toBe(
+      true,
+    );
+    await expect(
+      cache.verify("known", { username: "postmark-a", password: "wrong" }, new Date(t0 + 30_000)),
+    ).rejects.toThrow(/D1_ERROR/);
+    await expect(
+      cache.verify("known", { username: "postmark-a", password: "right" }, new Date(t0 + 61_000)),
+    ).rejects.toThrow(/D1_ERROR/);
+    await expect(
+      cache.verify("other", { username: "postmark-a", password: "right" }, new Date(t0 + 1000)),
+    ).rejects.toThrow(/D1_ERROR/);
+  });
+});
+
+describe("concurrent webhooks committed together (the direct path, when the queue refuses)", () => {
   it("stores each event once, in fewer D1 batches than requests, each answered only once its event is committed", async () => {
     const tenant = await createTenantWithWebhook();
     const { workerEnv, counts } = countingDb();

@@ -69,7 +69,18 @@ const webhookSection = (rows: Row[], targets: Target[]) =>
     const { tenant, outcome } = await withWorker(run, async (client) => {
       const tenant = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench webhooks");
       log("webhook ingestion vs /health, concurrency 1 and 32 ...");
-      return { tenant, outcome: await benchWebhooks(client, tenant, { runs: 5, requests: { 1: 300, 32: 3000 } }) };
+      const outcome = await benchWebhooks(client, tenant, { runs: 5, requests: { 1: 300, 32: 3000 } });
+      // The answers are "queued": let the queue consumer drain (its batches wait at most 1 s) before stopping.
+      const count = () =>
+        run.query<{ n: number }>(`SELECT count(*) AS n FROM postmark_events WHERE tenant_id = '${tenant.id}'`)[0]?.n ??
+        0;
+      for (let waited = 0, last = -1; waited < 60_000; waited += 2000) {
+        const now = count();
+        if (now >= outcome.sent || now === last) break;
+        last = now;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+      return { tenant, outcome };
     });
     // Counted in the database itself, with the Worker stopped.
     const [counted] = run.query<{ n: number }>(

@@ -70,7 +70,7 @@ export function webhookTargets(results: WebhookBenchResult[], sent: number, stor
   if (c32) {
     const ratio =
       median(c32.webhook.map((s) => s.requestsPerSecond)) / median(c32.health.map((s) => s.requestsPerSecond));
-    targets.push({ name: "webhook/health ratio at c=32 >= 0.5", pass: ratio >= 0.5, detail: ratio.toFixed(2) });
+    targets.push({ name: "webhook/health ratio at c=32 >= 0.8", pass: ratio >= 0.8, detail: ratio.toFixed(2) });
   }
   targets.push({ name: "webhook errors == 0", pass: errors === 0, detail: String(errors) });
   targets.push({ name: "stored events == sent", pass: stored === sent, detail: `${stored} stored of ${sent} sent` });

@@ -24,6 +24,7 @@ export async function compareWithSent(
   const expectedList = new Map(events.filter((e) => e.suppresses).map((e) => [e.email, REASONS[e.shape]!]));
 
   const reportRes = await client.send(apiRequest(tenant, "GET", "/v1/reports/bounces?from=2026-03-01&to=2026-03-31"));
+  if (reportRes.status !== 200) return [`the report answered ${reportRes.status} ${reportRes.body.slice(0, 200)}`];
   const report = JSON.parse(reportRes.body) as {
     total: number;
     byType: Record<string, number>;

@@ -14,6 +14,11 @@ import { ApiError, logError } from "./errors";
 
 /** How long a copy is used before it is read again even when it matches. */
 const CREDENTIAL_CACHE_MS = 60_000;
+/**
+ * How old a copy may be and still open the URL while the credentials cannot be read (D1 down): events then
+ * wait on the queue instead of being refused. A rotation that revokes at once drops this isolate's copy.
+ */
+const STALE_IF_UNREADABLE_MS = 15 * 60_000;
 /** Most tenants kept (oldest copy dropped first), so the memory it takes is bounded. */
 const MAX_TENANTS = 10_000;
 
@@ -25,6 +30,7 @@ export class WebhookCredentialCache {
   constructor(
     private readonly read: ReadCredentials,
     private readonly maxAgeMs = CREDENTIAL_CACHE_MS,
+    private readonly staleIfUnreadableMs = STALE_IF_UNREADABLE_MS,
   ) {}
 
   /** Whether `given` opens `tenantId`'s callback URL at `now`; throws when the credentials cannot be read. */
@@ -36,7 +42,18 @@ export class WebhookCredentialCache {
       (await matchesAny(given, usableAt(copy.credentials, now)))
     )
       return true;
-    const credentials = await this.read(tenantId, now);
+    let credentials: LiveCredential[];
+    try {
+      credentials = await this.read(tenantId, now);
+    } catch (err) {
+      if (
+        copy &&
+        now.getTime() - copy.readAt < this.staleIfUnreadableMs &&
+        (await matchesAny(given, usableAt(copy.credentials, now)))
+      )
+        return true;
+      throw err;
+    }
     this.remember(tenantId, credentials, now);
     return matchesAny(given, usableAt(credentials, now));
   }

@@ -130,16 +130,17 @@ export const webhookReceiverApi = {
     // The body is read by postmark/payload.ts, which keeps 64-bit bounce IDs exact: documented, not validated here.
     responses: {
       200: {
-        description: "Committed (stored, or a duplicate of an event stored before), or ignored (with the reason)",
+        description:
+          "`queued`: on the event queue, visible within seconds (committed by the queue consumer); `stored` or `duplicate` (of an event stored before): committed directly, when the queue refused it; or `ignored` (with the reason)",
         body: v.union([
-          v.strictObject({ status: v.picklist(["stored", "duplicate"]) }),
+          v.strictObject({ status: v.picklist(["queued", "stored", "duplicate"]) }),
           v.strictObject({ status: v.literal("ignored"), reason: v.string() }),
         ]),
       },
       400: "`invalid_json`: the body is not a JSON object",
       413: "`payload_too_large`",
       415: "`unsupported_media_type`: the body is not sent as application/json",
-      503: "`storage_unavailable`: not stored, Postmark retries",
+      503: "`storage_unavailable`: neither queued nor stored, Postmark retries",
     },
   }),
 };

@@ -11,7 +11,7 @@ const MAX_ADDRESSES = 1000;
 const reason = v.picklist(SUPPRESSION_REASONS, `must be one of ${SUPPRESSION_REASONS.join(", ")}`);
 const stream = v.optional(messageStream, DEFAULT_STREAM);
 /** A query-string limit: digits only, 1..max. */
-const limit = (fallback: number, max: number) =>
+export const limit = (fallback: number, max: number) =>
   v.optional(
     v.pipe(
       v.string(),

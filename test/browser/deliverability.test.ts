@@ -136,9 +136,18 @@ describe("deliverability in the dashboard", () => {
       ).toBe(200);
     }
 
-    await page.getByRole("link", { name: "Suppression list" }).click();
+    // "queued": the list is opened again until the queue consumer has committed the bounces.
     const flaky = page.getByRole("row").filter({ hasText: "flaky@example.com" });
-    await expect.poll(() => flaky.count()).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await page.reload(); // the view loads its list once; the token stays in sessionStorage
+          await page.getByRole("link", { name: "Suppression list" }).click();
+          return flaky.count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
     expect(await flaky.textContent()).toContain("Repeated soft bounces");
     expect(await page.getByRole("row").filter({ hasText: "blocked@example.com" }).count()).toBe(0);
     await screenshot(page, "deliverability-soft-bounce-suppressed");
