@@ -349,6 +349,13 @@ export function DashboardPage() {
                     ))}
                   </select>
                 </div>
+                {/* Shown only when the Postmark server has more than one outbound stream (the script fills it). */}
+                <div class="field" id="suppressions-stream-field" hidden>
+                  <label for="suppressions-stream">Stream</label>
+                  <select id="suppressions-stream" name="stream">
+                    <option value="">All streams</option>
+                  </select>
+                </div>
                 <button type="submit">Search</button>
                 <button type="button" id="suppressions-export" class="secondary">
                   Export CSV

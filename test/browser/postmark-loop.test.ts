@@ -3,7 +3,7 @@
 // Postmark API posts it to the installed webhook) and shows in the report and on the suppression list.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { browserSession, createTenant, localMailSettings, screenshot, signIn, waitForMail } from "./harness";
+import { browserSession, createTenant, localMailSettings, screenshot, signIn, tenantApi, waitForMail } from "./harness";
 
 const session = browserSession();
 let page: Page;
@@ -80,5 +80,17 @@ describe("install in Postmark, then a bounce-testing email", () => {
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain("Hard bounce");
     await screenshot(page, "postmark-loop-bounce-listed");
+
+    // The server has two outbound streams, so the list offers a stream filter.
+    const added = await tenantApi(tenant.token, "/v1/suppressions", {
+      method: "POST",
+      json: { emails: ["news-only@example.com"], stream: "broadcast" },
+    });
+    expect(added.status).toBe(200);
+    await expect.poll(() => page.locator("#suppressions-stream-field").isVisible()).toBe(true);
+    await page.locator("#suppressions-stream").selectOption("broadcast");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "news-only@example.com" }).count()).toBe(1);
   });
 });

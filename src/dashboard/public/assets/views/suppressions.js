@@ -5,6 +5,7 @@ import {
   addSuppressions,
   exportSuppressions,
   failureOf,
+  getPostmarkConnection,
   getPush,
   importFromPostmark,
   listSuppressions,
@@ -28,6 +29,8 @@ const PAGE_SIZE = 25;
 const filterForm = byId("suppressions-filter", HTMLFormElement);
 const emailFilter = byId("suppressions-email", HTMLInputElement);
 const reasonFilter = byId("suppressions-reason", HTMLSelectElement);
+const streamField = byId("suppressions-stream-field", HTMLElement);
+const streamFilter = byId("suppressions-stream", HTMLSelectElement);
 const exportButton = byId("suppressions-export", HTMLButtonElement);
 const notice = byId("suppressions-notice", HTMLElement);
 const table = byId("suppressions-table", HTMLTableElement);
@@ -57,7 +60,25 @@ function filterQuery() {
   const email = emailFilter.value.trim();
   if (email) query.set("email", email);
   if (reasonFilter.value) query.set("reason", reasonFilter.value);
+  if (streamFilter.value) query.set("stream", streamFilter.value);
   return query;
+}
+
+/** The stream filter, where streams matter: when the Postmark server has more than one outbound stream. */
+async function loadStreamChoices() {
+  /** @type {import("../api.js").PostmarkConnection["streams"]} */
+  let streams = null;
+  try {
+    const connection = await getPostmarkConnection();
+    streams = connection.reachable ? connection.streams : null;
+  } catch {
+    // no settings, or Postmark not reachable: no choice to offer
+  }
+  const chosen = streamFilter.value;
+  const options = (streams ?? []).map((s) => el("option", { value: s.id }, `${s.name} (${s.id})`));
+  streamFilter.replaceChildren(el("option", { value: "" }, "All streams"), ...options);
+  streamFilter.value = options.some((o) => o instanceof HTMLOptionElement && o.value === chosen) ? chosen : "";
+  streamField.hidden = options.length < 2;
 }
 
 /** A row's Postmark state, shown only while a push of the change made here is pending or has failed. */
@@ -164,7 +185,7 @@ export const view = {
   updated: byId("suppressions-updated", HTMLElement),
   async load() {
     clearNotice(notice);
-    await loadPage();
+    await Promise.all([loadPage(), loadStreamChoices()]);
   },
   // Not while a row's button has focus or a dialog is open: re-drawing the rows would take focus away.
   refresh: () =>
@@ -175,6 +196,7 @@ export const view = {
     rows.replaceChildren();
     firstPage();
     list.applied = new URLSearchParams();
+    streamField.hidden = true;
   },
 };
 
