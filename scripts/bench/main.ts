@@ -32,6 +32,7 @@ import {
 } from "./suppression-lookups.ts";
 import { createBenchTenant } from "./tenant.ts";
 import { benchWebhooks, webhookRows, webhookTargets } from "./webhook-throughput.ts";
+import { benchDrain, benchVisibility, visibilityRows, visibilityTargets } from "./webhook-visibility.ts";
 
 const SECTIONS = ["webhook", "lookups", "import", "bundle", "smtp"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -88,6 +89,29 @@ const webhookSection = (rows: Row[], targets: Target[]) =>
     );
     rows.push(...webhookRows(outcome.results));
     targets.push(...webhookTargets(outcome.results, outcome.sent, counted?.n ?? 0));
+
+    // The queue: 200 to visible at a steady 500 events/s, then the consumer's drain rate against one event a
+    // transaction (the bench entry point runs the consumer's own code), both for a tenant of their own.
+    log("webhook 200 to visible at 500 events/s ...");
+    const { visibility, tenantId } = await withWorker(run, async (client) => {
+      const own = await createBenchTenant(client, run.secrets.ADMIN_TOKEN, "Bench visibility");
+      return { visibility: await benchVisibility(client, own), tenantId: own.id };
+    });
+    log("consumer drain rate vs one event a transaction ...");
+    const drainWorker = await startWorker({
+      run,
+      entry: "scripts/bench/worker/drain-worker.ts",
+      vars: { BENCH_DRAIN: "on" },
+    });
+    const drainClient = loopbackClient(drainWorker.base);
+    try {
+      const drain = await benchDrain(drainClient, tenantId);
+      rows.push(...visibilityRows(visibility, drain));
+      targets.push(...visibilityTargets(visibility, drain));
+    } finally {
+      drainClient.close();
+      await drainWorker.stop();
+    }
   });
 
 const lookupsSection = (rows: Row[], targets: Target[]) =>
